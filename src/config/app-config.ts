@@ -1,0 +1,145 @@
+import ms from 'ms';
+
+/** Used only outside production; `NODE_ENV=production` refuses to start with it. */
+export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  jwtSecret: string;
+  accessTokenTtlSec: number;
+  refreshTokenTtlSec: number;
+  telegram: { botToken?: string; botUsername?: string; apiRoot: string };
+  notifyDelayMs: number;
+  publicUrl: string;
+  throttle: { authPerMinute: number; sendPer10s: number };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bcryptRounds: number;
+  bodyLimitBytes: number;
+  trustProxy: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const raw = read(env, name) ?? fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = read(env, name) ?? fallback;
+  // `ms` accepts "15m", "30d", "3600s"; a bare number is taken as seconds, like jsonwebtoken does.
+  const millis = /^\d+$/.test(raw) ? Number(raw) * 1000 : ms(raw as ms.StringValue);
+  if (typeof millis !== 'number' || !Number.isFinite(millis) || millis < 1000) {
+    throw new ConfigError(name, `must be a duration such as "15m" or "30d" (at least 1s), got "${raw}"`);
+  }
+  return Math.floor(millis / 1000);
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = (read(env, name) ?? fallback) as T;
+  if (!allowed.includes(raw))
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
+/** Parses and validates the environment once; any wrong value throws a ConfigError naming the variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
+  const jwtSecret = read(env, 'JWT_SECRET');
+  if (nodeEnv === 'production') {
+    if (!jwtSecret || jwtSecret === DEV_JWT_SECRET) {
+      throw new ConfigError(
+        'JWT_SECRET',
+        'is required when NODE_ENV=production (and must not be the dev default)',
+      );
+    }
+    if (jwtSecret.length < 32)
+      throw new ConfigError('JWT_SECRET', 'must be at least 32 characters in production');
+  }
+  const botUsername = read(env, 'TELEGRAM_BOT_USERNAME');
+  if (botUsername !== undefined && !/^[A-Za-z0-9_]{3,64}$/.test(botUsername)) {
+    throw new ConfigError(
+      'TELEGRAM_BOT_USERNAME',
+      `must be a Telegram username without "@", got "${botUsername}"`,
+    );
+  }
+  const botToken = read(env, 'TELEGRAM_BOT_TOKEN');
+  if (botToken !== undefined && !/^\d+:[A-Za-z0-9_-]+$/.test(botToken)) {
+    throw new ConfigError('TELEGRAM_BOT_TOKEN', 'must look like "123456:ABC-DEF..." as issued by @BotFather');
+  }
+
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres:postgres@localhost:5432/messenger', [
+      'postgres:',
+      'postgresql:',
+    ]),
+    redisUrl: url(env, 'REDIS_URL', 'redis://localhost:6379', ['redis:', 'rediss:']),
+    jwtSecret: jwtSecret ?? DEV_JWT_SECRET,
+    accessTokenTtlSec: duration(env, 'ACCESS_TOKEN_TTL', '15m'),
+    refreshTokenTtlSec: duration(env, 'REFRESH_TOKEN_TTL', '30d'),
+    telegram: {
+      botToken,
+      botUsername,
+      apiRoot: url(env, 'TELEGRAM_API_ROOT', 'https://api.telegram.org', ['http:', 'https:']).replace(
+        /\/+$/,
+        '',
+      ),
+    },
+    notifyDelayMs: int(env, 'NOTIFY_DELAY_MS', 10000, 0, 24 * 3600 * 1000),
+    publicUrl: url(env, 'PUBLIC_URL', 'http://localhost:3000', ['http:', 'https:']).replace(/\/+$/, ''),
+    throttle: {
+      authPerMinute: int(env, 'THROTTLE_AUTH_PER_MINUTE', 20, 1, 1_000_000),
+      sendPer10s: int(env, 'THROTTLE_SEND_PER_10S', 100, 1, 1_000_000),
+    },
+    logLevel: oneOf(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+    bcryptRounds: int(env, 'BCRYPT_ROUNDS', 10, 4, 15),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    trustProxy: read(env, 'TRUST_PROXY') ?? 'loopback,uniquelocal',
+  };
+}
