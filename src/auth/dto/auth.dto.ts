@@ -1,0 +1,95 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { UserDto } from '../../users/dto/user.dto';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const trimLower = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+export class RegisterDto {
+  @ApiProperty({ example: 'dave@example.com', maxLength: 254 })
+  @Transform(trimLower)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email: string;
+
+  @ApiProperty({
+    example: 'dave',
+    description: '3-32 letters, digits or underscores; case-insensitive',
+    pattern: '^[A-Za-z0-9_]{3,32}$',
+  })
+  @Transform(trimLower)
+  @IsString()
+  @Matches(/^[a-z0-9_]{3,32}$/, { message: 'username must be 3-32 letters, digits or underscores' })
+  username: string;
+
+  @ApiProperty({ example: 'correct-horse-battery', minLength: 8, maxLength: 72 })
+  @IsString()
+  @MinLength(8)
+  // bcrypt reads at most 72 bytes; a longer password would be silently truncated.
+  @MaxLength(72)
+  password: string;
+
+  @ApiProperty({ required: false, example: 'Dave', maxLength: 64 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 64)
+  displayName?: string;
+}
+
+export class LoginDto {
+  @ApiProperty({ example: 'alice', description: 'Email or username' })
+  @IsString()
+  @Length(1, 254)
+  login: string;
+
+  @ApiProperty({ example: 'alice-password' })
+  @IsString()
+  @Length(1, 128)
+  password: string;
+
+  @ApiProperty({ required: false, example: 'Firefox on laptop', maxLength: 64 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 64)
+  deviceName?: string;
+}
+
+export class RefreshDto {
+  @ApiProperty({ example: '0f9c1c9e-5f3a-4b8e-9d2e-8a7b6c5d4e3f.Jq3k...' })
+  @IsString()
+  @MaxLength(200)
+  refreshToken: string;
+}
+
+export class TokensDto {
+  @ApiProperty({
+    description: 'JWT; send as "Authorization: Bearer <token>" and as the Socket.IO handshake auth.token',
+  })
+  accessToken: string;
+  @ApiProperty({ description: 'Opaque, single use: every refresh returns a new one' })
+  refreshToken: string;
+}
+
+export class AuthResponseDto extends TokensDto {
+  @ApiProperty({ type: UserDto })
+  user: UserDto;
+}
+
+export class SessionDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ example: 'Firefox on laptop' })
+  deviceName: string;
+  @ApiProperty({ example: '203.0.113.7' })
+  ip: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+  @ApiProperty({ format: 'date-time' })
+  lastUsedAt: string;
+  @ApiProperty({ description: 'The session of the token making this request' })
+  current: boolean;
+}
