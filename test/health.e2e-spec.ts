@@ -1,0 +1,67 @@
+import { createServer, Server, Socket } from 'net';
+import { startApp, RunningApp } from './support/app';
+import { Api } from './support/http';
+
+/** A TCP relay in front of PostgreSQL that the test can cut, making the database unreachable. */
+class CuttableProxy {
+  private server: Server;
+  private sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async open(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = new Socket();
+      upstream.connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => s.destroy());
+        s.on('close', () => this.sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async cut(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('health', () => {
+  let app: RunningApp;
+  let proxy: CuttableProxy;
+
+  beforeAll(async () => {
+    const db = new URL(process.env.TEST_DATABASE_URL!);
+    proxy = new CuttableProxy({ host: db.hostname, port: Number(db.port || 5432) });
+    await proxy.open();
+    db.hostname = '127.0.0.1';
+    db.port = String(proxy.port);
+    app = await startApp({ DATABASE_URL: db.toString() });
+  });
+  afterAll(async () => {
+    await app?.close().catch(() => undefined);
+  });
+
+  it('is live and ready while PostgreSQL and Redis answer', async () => {
+    const api = new Api(app.url);
+    expect((await api.get('/health')).status).toBe(200);
+    const ready = await api.get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+  });
+
+  it('answers 503 on /health/ready when the database is unreachable, and stays live', async () => {
+    await proxy.cut();
+    const api = new Api(app.url);
+    const ready = await api.get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(ready.body.details.error).toHaveProperty('database');
+    expect((await api.get('/health')).status).toBe(200);
+  });
+});
