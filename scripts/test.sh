@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The README's test command: installs dependencies (unless --no-install) and runs every check and test:
+# lint, type-check, build, the entities/migrations agreement check, unit tests, end-to-end tests.
+# Tests create their own database per run (and drop it) and use Redis database 15; never the dev database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" != "--no-install" ]; then
+  echo "==> Installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "==> Checking PostgreSQL and Redis"
+node scripts/check-services.js
+
+echo "==> Lint"
+npx eslint "{src,test,migrations}/**/*.ts"
+echo "==> Type-check"
+npx tsc -p tsconfig.json --noEmit
+echo "==> Build"
+npm run build --silent
+
+echo "==> Entities and migrations agree"
+base="${DATABASE_URL:-postgres://postgres:postgres@localhost:5432/messenger}"
+check_db="messenger_migcheck_$$"
+check_url="${base%/*}/${check_db}"
+cleanup_db() { node -e "
+  const { Client } = require('pg'); const u = new URL(process.argv[1]); u.pathname = '/postgres';
+  const c = new Client({ connectionString: u.toString() });
+  c.connect().then(() => c.query('DROP DATABASE IF EXISTS \"' + process.argv[2] + '\" WITH (FORCE)')).finally(() => c.end());
+" "$base" "$check_db"; }
+trap cleanup_db EXIT
+DATABASE_URL="$check_url" node dist/cli/prepare-db.js >/dev/null
+DATABASE_URL="$check_url" npm run --silent migration:check
+DATABASE_URL="$check_url" npm run --silent migration:revert >/dev/null
+DATABASE_URL="$check_url" node dist/cli/prepare-db.js >/dev/null
+echo "migrations revert and re-apply cleanly"
+
+echo "==> Unit and end-to-end tests"
+npx jest --runInBand
