@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" != "--no-install" ]; then
-  echo "==> Installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "==> Installing dependencies"
+  # Not `npm ci`: its strict lock check wants every platform build of optional packages (msgpackr-extract,
+  # via Bull), which the registry this project installs from does not all carry. `npm install` installs
+  # exactly the locked versions too and leaves the lockfile unchanged.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 echo "==> Checking PostgreSQL and Redis"
