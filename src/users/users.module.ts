@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PresenceStore } from '../presence/presence.store';
+import { PresenceStoreModule } from '../presence/presence-store.module';
 import { UserEntity } from './user.entity';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity])],
+  imports: [TypeOrmModule.forFeature([UserEntity]), PresenceStoreModule],
   controllers: [UsersController],
-  providers: [UsersService, PresenceStore],
-  exports: [UsersService, PresenceStore],
+  providers: [UsersService],
+  exports: [UsersService],
 })
 export class UsersModule {}

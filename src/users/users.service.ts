@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { uniqueViolation } from '../common/postgres-errors';
 import { PresenceStore } from '../presence/presence.store';
+import { VersionedCache } from '../redis/versioned-cache';
 import { UserDto } from './dto/user.dto';
 import { UQ_USERS_EMAIL, UQ_USERS_USERNAME, UserEntity } from './user.entity';
 
@@ -14,6 +15,8 @@ export interface NewUser {
   passwordHash: string;
 }
 
+const PROFILE_TTL_MS = 5 * 60_000;
+const profileKey = (id: string) => `user-profile:${id}`;
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Injectable()
@@ -21,6 +24,7 @@ export class UsersService {
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly presence: PresenceStore,
+    private readonly cache: VersionedCache,
   ) {}
 
   /** Relies on the unique indexes, not a prior lookup, so two racing registrations cannot both win. */
@@ -63,9 +67,23 @@ export class UsersService {
     return rows.map((r) => r.id);
   }
 
+  /** Profiles are cached (lastSeenAt changes invalidate them); `online` is always read live. */
   async getProfile(id: string): Promise<UserDto> {
-    const user = await this.getById(id);
-    return UserDto.from(user, await this.presence.isOnline(id));
+    const [user, online] = await Promise.all([
+      this.cache.getOrLoad(profileKey(id), PROFILE_TTL_MS, () => this.getById(id)),
+      this.presence.isOnline(id),
+    ]);
+    return UserDto.from(user, online);
+  }
+
+  /** Records "last seen now" (at each online/offline transition) and returns it. */
+  async touchLastSeen(id: string): Promise<Date | null> {
+    const rows: { last_seen_at: Date }[] = await this.users.query(
+      `UPDATE users SET last_seen_at = now() WHERE id = $1 RETURNING last_seen_at`,
+      [id],
+    );
+    await this.cache.invalidate(profileKey(id));
+    return rows[0]?.last_seen_at ?? null;
   }
 
   async search(

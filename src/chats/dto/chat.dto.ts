@@ -1,0 +1,48 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsUUID } from 'class-validator';
+import { MessageDto } from '../../messages/dto/message.dto';
+
+export class ChatMemberDto {
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+  @ApiProperty({ enum: ['owner', 'admin', 'member'] })
+  role: 'owner' | 'admin' | 'member';
+}
+
+export class ChatDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ enum: ['direct', 'group', 'saved'] })
+  type: 'direct' | 'group' | 'saved';
+  @ApiProperty({
+    example: 'Bob',
+    description: 'The other user (direct), the group name, or "Saved messages"',
+  })
+  title: string;
+  @ApiProperty({ type: [ChatMemberDto] })
+  members: ChatMemberDto[];
+  @ApiProperty({ example: 17 })
+  lastSeq: number;
+  @ApiProperty({ type: MessageDto, nullable: true })
+  lastMessage: MessageDto | null;
+  @ApiProperty({
+    example: 2,
+    description: "The caller's unread messages from others (deleted ones excluded)",
+  })
+  unreadCount: number;
+  @ApiProperty({ example: 15 })
+  readAllSeq: number;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  groupId: string | null;
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+export class OpenDirectChatDto {
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The other user; your own id opens your "saved messages" chat',
+  })
+  @IsUUID()
+  userId: string;
+}

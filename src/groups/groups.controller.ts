@@ -1,0 +1,82 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
+import { ErrorResponseDto } from '../common/error-response.dto';
+import { AddMembersDto, CreateGroupDto, GroupDto, GroupNameDto, SetRoleDto } from './dto/group.dto';
+import { GroupsService } from './groups.service';
+
+const uuid = new ParseUUIDPipe();
+
+@ApiTags('groups')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorResponseDto })
+@ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not a member, or not allowed for your role' })
+@ApiNotFoundResponse({ type: ErrorResponseDto })
+@Controller('groups')
+export class GroupsController {
+  constructor(private readonly groups: GroupsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: GroupDto, description: 'The creator is the owner' })
+  create(@CurrentUser() auth: AuthUser, @Body() dto: CreateGroupDto): Promise<GroupDto> {
+    return this.groups.create(auth.userId, dto.name, dto.memberIds);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: GroupDto })
+  get(@CurrentUser() auth: AuthUser, @Param('id', uuid) id: string): Promise<GroupDto> {
+    return this.groups.get(auth.userId, id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: GroupDto, description: 'Owner or admin' })
+  rename(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', uuid) id: string,
+    @Body() dto: GroupNameDto,
+  ): Promise<GroupDto> {
+    return this.groups.rename(auth.userId, id, dto.name);
+  }
+
+  @Post(':id/members')
+  @HttpCode(200)
+  @ApiOkResponse({ type: GroupDto, description: 'Owner or admin; users already in the group are skipped' })
+  addMembers(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', uuid) id: string,
+    @Body() dto: AddMembersDto,
+  ): Promise<GroupDto> {
+    return this.groups.addMembers(auth.userId, id, dto.userIds);
+  }
+
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Owner/admin removes a member, or a member leaves (their own id)' })
+  remove(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', uuid) id: string,
+    @Param('userId', uuid) userId: string,
+  ): Promise<void> {
+    return this.groups.removeMember(auth.userId, id, userId);
+  }
+
+  @Patch(':id/members/:userId')
+  @ApiOkResponse({ type: GroupDto, description: 'Owner only: make a member an admin, or an admin a member' })
+  setRole(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', uuid) id: string,
+    @Param('userId', uuid) userId: string,
+    @Body() dto: SetRoleDto,
+  ): Promise<GroupDto> {
+    return this.groups.setRole(auth.userId, id, userId, dto.role);
+  }
+}

@@ -1,0 +1,191 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+
+export const MAX_TEXT_CHARS = 4096;
+const MAX_SEQ = 2_147_483_647;
+
+/** 1-4096 characters after trimming, counted as PostgreSQL counts them (code points, not UTF-16 units). */
+@ValidatorConstraint({ name: 'messageText' })
+class MessageTextConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    const length = [...value].length;
+    return length >= 1 && length <= MAX_TEXT_CHARS;
+  }
+  defaultMessage(): string {
+    return `text must be a string of 1 to ${MAX_TEXT_CHARS} characters after trimming`;
+  }
+}
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class MessageTextDto {
+  @ApiProperty({ example: 'Hello, Bob!', minLength: 1, maxLength: MAX_TEXT_CHARS })
+  @Transform(trim)
+  @Validate(MessageTextConstraint)
+  text: string;
+}
+
+export class SendMessageDto extends MessageTextDto {
+  @ApiProperty({
+    example: '5b1f7e0e-2b8e-4c1a-9b0e-1f2d3c4b5a69',
+    description:
+      'Chosen by the client, 1-64 of [A-Za-z0-9_-]; resending the same one never creates a second message',
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+  })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'clientMsgId must be 1-64 characters of [A-Za-z0-9_-]' })
+  clientMsgId: string;
+}
+
+/** The socket's message:send payload: the REST body plus the chat id. */
+export class SocketSendMessageDto extends SendMessageDto {
+  @IsUUID()
+  chatId: string;
+}
+
+export class MarkReadDto {
+  @ApiProperty({
+    example: 42,
+    minimum: 0,
+    description: 'Everything up to and including this seq has been read',
+  })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_SEQ)
+  seq: number;
+}
+
+export class SocketMarkReadDto extends MarkReadDto {
+  @IsUUID()
+  chatId: string;
+}
+
+export class HistoryQueryDto {
+  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 50;
+
+  @ApiProperty({
+    required: false,
+    minimum: 0,
+    description: 'Messages to skip from the oldest (0 = the first message)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_SEQ)
+  offset?: number;
+
+  @ApiProperty({
+    required: false,
+    minimum: 1,
+    description: 'The page right before this seq (newest page: lastSeq + 1)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_SEQ)
+  beforeSeq?: number;
+
+  @ApiProperty({
+    required: false,
+    minimum: 0,
+    description: 'The messages after this seq (catch-up after a reconnect)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_SEQ)
+  afterSeq?: number;
+}
+
+export class MessageDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ format: 'uuid' })
+  chatId: string;
+  @ApiProperty({ example: 17, description: 'Per chat: 1, 2, 3, ... in commit order, without gaps' })
+  seq: number;
+  @ApiProperty({ format: 'uuid' })
+  senderId: string;
+  @ApiProperty({ example: '5b1f7e0e-2b8e-4c1a-9b0e-1f2d3c4b5a69' })
+  clientMsgId: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Hello, Bob!', description: 'null once deleted' })
+  text: string | null;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  editedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  deletedAt: string | null;
+  @ApiProperty({ description: 'Every member other than the sender has read it (seq <= readAllSeq)' })
+  read: boolean;
+}
+
+export class HistoryPageDto {
+  @ApiProperty({ type: [MessageDto], description: 'Oldest first' })
+  items: MessageDto[];
+  @ApiProperty({
+    description: 'More messages exist in the direction of the query (older for beforeSeq, newer otherwise)',
+  })
+  hasMore: boolean;
+}
+
+export class ReceiptDto {
+  @ApiProperty({ format: 'uuid' })
+  chatId: string;
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+  @ApiProperty({ example: 42 })
+  lastReadSeq: number;
+  @ApiProperty({ example: 40, description: 'The lowest read mark over all members' })
+  readAllSeq: number;
+}
+
+/** A messages row as PostgreSQL returns it (snake_case columns). */
+export interface MessageRow {
+  id: string;
+  chat_id: string;
+  seq: number;
+  sender_id: string;
+  client_msg_id: string;
+  text: string | null;
+  created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+export function toMessageDto(row: MessageRow, readAllSeq: number): MessageDto {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    clientMsgId: row.client_msg_id,
+    text: row.text,
+    createdAt: row.created_at.toISOString(),
+    editedAt: row.edited_at?.toISOString() ?? null,
+    deletedAt: row.deleted_at?.toISOString() ?? null,
+    read: row.seq <= readAllSeq,
+  };
+}
