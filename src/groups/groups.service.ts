@@ -8,6 +8,7 @@ import { MembershipService } from '../chats/membership.service';
 import { AppError } from '../common/app-error';
 import { ChatRemovedEvent, ChatsChangedEvent, Events } from '../common/events';
 import { GroupDto } from './dto/group.dto';
+import { updateReturning } from '../database/sql';
 
 interface GroupRow {
   id: string;
@@ -39,7 +40,7 @@ export class GroupsService {
       );
       await tx.query(
         `INSERT INTO chat_members (chat_id, user_id, role)
-         SELECT $1, $2, 'owner' UNION ALL SELECT $1, unnest($3::uuid[]), 'member'`,
+         SELECT $1::uuid, $2::uuid, 'owner' UNION ALL SELECT $1::uuid, unnest($3::uuid[]), 'member'`,
         [chat.id, creatorId, others],
       );
       return row;
@@ -57,10 +58,11 @@ export class GroupsService {
   async rename(userId: string, groupId: string, name: string): Promise<GroupDto> {
     const group = await this.db.transaction(async (tx) => {
       const g = await this.lockAsManager(tx, groupId, userId);
-      const [row]: GroupRow[] = await tx.query(`UPDATE groups SET name = $2 WHERE id = $1 RETURNING *`, [
-        groupId,
-        name,
-      ]);
+      const [row] = await updateReturning<GroupRow>(
+        tx,
+        `UPDATE groups SET name = $2 WHERE id = $1 RETURNING *`,
+        [groupId, name],
+      );
       await tx.query(`UPDATE chats SET updated_at = now() WHERE id = $1`, [g.chat_id]);
       return row;
     });

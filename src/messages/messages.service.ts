@@ -15,6 +15,7 @@ import {
   toMessageDto,
 } from './dto/message.dto';
 import { SendRateLimiter } from './send-rate-limiter';
+import { updateReturning } from '../database/sql';
 
 export const UQ_SENDER_CLIENT_MSG_ID = 'UQ_messages_sender_client_msg_id';
 
@@ -145,7 +146,8 @@ export class MessagesService {
 
   async edit(userId: string, messageId: string, text: string): Promise<MessageDto> {
     const current = await this.ownMessage(userId, messageId);
-    const rows: MessageRow[] = await this.db.query(
+    const rows = await updateReturning<MessageRow>(
+      this.db,
       `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
       [messageId, text],
     );
@@ -158,7 +160,8 @@ export class MessagesService {
   /** Soft delete: id and seq stay, the text goes. Deleting twice is harmless. */
   async remove(userId: string, messageId: string): Promise<void> {
     const current = await this.ownMessage(userId, messageId, true);
-    const rows: MessageRow[] = await this.db.query(
+    const rows = await updateReturning<MessageRow>(
+      this.db,
       `UPDATE messages SET text = NULL, deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
       [messageId],
     );
@@ -172,7 +175,8 @@ export class MessagesService {
   /** Moves the caller's read mark forward to `seq` (never back, never past the newest message). */
   async markRead(userId: string, chatId: string, seq: number): Promise<ReceiptDto> {
     await this.membership.require(chatId, userId);
-    const moved: unknown[] = await this.db.query(
+    const moved = await updateReturning(
+      this.db,
       `UPDATE chat_members cm SET last_read_seq = LEAST($3::int, c.last_seq) FROM chats c
         WHERE c.id = cm.chat_id AND cm.chat_id = $1 AND cm.user_id = $2 AND cm.last_read_seq < LEAST($3::int, c.last_seq)
         RETURNING cm.last_read_seq`,

@@ -7,6 +7,7 @@ import { PresenceStore } from '../presence/presence.store';
 import { VersionedCache } from '../redis/versioned-cache';
 import { UserDto } from './dto/user.dto';
 import { UQ_USERS_EMAIL, UQ_USERS_USERNAME, UserEntity } from './user.entity';
+import { updateReturning } from '../database/sql';
 
 export interface NewUser {
   email: string;
@@ -78,7 +79,8 @@ export class UsersService {
 
   /** Records "last seen now" (at each online/offline transition) and returns it. */
   async touchLastSeen(id: string): Promise<Date | null> {
-    const rows: { last_seen_at: Date }[] = await this.users.query(
+    const rows = await updateReturning<{ last_seen_at: Date }>(
+      this.users,
       `UPDATE users SET last_seen_at = now() WHERE id = $1 RETURNING last_seen_at`,
       [id],
     );
