@@ -64,4 +64,118 @@ describe('realtime delivery across two instances', () => {
     // The sending socket has its ack; it does not get the message a second time.
     expect(aliceSender.received('message:new')).toHaveLength(0);
   });
+
+  it('presence: online with the first socket on any instance, offline only when the last one closes', async () => {
+    const alice = await registerUser(apiA, 'alice');
+    const bob = await registerUser(apiA, 'bob');
+    await alice.api.post('/chats/direct', { userId: bob.id });
+    const watcher = await connect(b, bob);
+    const profile = async () => (await bob.api.get(`/users/${alice.id}`)).body;
+    expect(await profile()).toMatchObject({ online: false, lastSeenAt: null }); // also warms the profile cache
+
+    const first = await connect(a, alice);
+    expect(await watcher.waitFor('presence', (p) => p.userId === alice.id && p.online)).toMatchObject({
+      online: true,
+    });
+    const second = await connect(b, alice);
+    expect((await profile()).online).toBe(true);
+
+    first.close();
+    await settle(400);
+    expect(watcher.received('presence', (p) => p.userId === alice.id && !p.online)).toHaveLength(0);
+    expect((await profile()).online).toBe(true);
+
+    second.close();
+    const offline = await watcher.waitFor('presence', (p) => p.userId === alice.id && !p.online);
+    expect(offline.lastSeenAt).toEqual(expect.any(String));
+    const after = await profile();
+    expect(after.online).toBe(false);
+    // The cached profile was invalidated: lastSeenAt is the one just recorded, on either instance.
+    expect(after.lastSeenAt).toBe(offline.lastSeenAt);
+    expect((await apiA.as(bob.accessToken).get(`/users/${alice.id}`)).body.lastSeenAt).toBe(
+      offline.lastSeenAt,
+    );
+    expect(watcher.received('presence', (p) => p.userId === alice.id && p.online)).toHaveLength(1);
+  });
+
+  it('typing is relayed to the other members only, and throttled', async () => {
+    const alice = await registerUser(apiA, 'alice');
+    const bob = await registerUser(apiA, 'bob');
+    const chatId = (await alice.api.post('/chats/direct', { userId: bob.id })).body.id;
+    const typist = await connect(a, alice);
+    const aliceOther = await connect(b, alice);
+    const bobSocket = await connect(b, bob);
+
+    expect(await typist.emitAck('typing', { chatId, isTyping: true })).toEqual({
+      ok: true,
+      data: { relayed: true },
+    });
+    expect(await typist.emitAck('typing', { chatId, isTyping: true })).toEqual({
+      ok: true,
+      data: { relayed: false },
+    });
+    expect(await typist.emitAck('typing', { chatId, isTyping: false })).toEqual({
+      ok: true,
+      data: { relayed: true },
+    });
+    await bobSocket.waitFor('typing', (t) => t.isTyping === false);
+    expect(bobSocket.received('typing')).toEqual([
+      { chatId, userId: alice.id, isTyping: true },
+      { chatId, userId: alice.id, isTyping: false },
+    ]);
+    await settle();
+    expect(aliceOther.received('typing')).toHaveLength(0);
+  });
+
+  it('malformed socket payloads get a failed ack; the socket stays connected and the process up', async () => {
+    const alice = await registerUser(apiA, 'alice');
+    const chatId = (await alice.api.post('/chats/direct', { userId: alice.id })).body.id;
+    const socket = await connect(a, alice);
+    const payloads: unknown[] = [
+      null,
+      'a string',
+      [1, 2, 3],
+      42,
+      true,
+      {},
+      { chatId: 'not-a-uuid', text: 'x', clientMsgId: 'ok' },
+      { chatId, text: 123, clientMsgId: 'ok' },
+      { chatId, text: 'x'.repeat(5000), clientMsgId: 'ok' },
+      { chatId, text: '   ', clientMsgId: 'ok' },
+      { chatId, text: 'x', clientMsgId: 'bad id!' },
+      { chatId, text: 'x', clientMsgId: 'ok', admin: true },
+      { chatId, text: { $gt: '' }, clientMsgId: 'ok' },
+      { chatId, seq: 'many' },
+      { chatId, isTyping: 'yes' },
+    ];
+    for (const event of ['message:send', 'message:read', 'typing']) {
+      for (const payload of payloads) {
+        const ack = await socket.emitAck(event, payload);
+        expect(ack.ok).toBe(false);
+        expect(['VALIDATION_FAILED', 'NOT_A_MEMBER', 'CHAT_NOT_FOUND']).toContain(ack.error.code);
+        expect(typeof ack.error.message).toBe('string');
+      }
+    }
+    expect(
+      (
+        await socket.emitAck('message:send', {
+          chatId: '00000000-0000-4000-8000-000000000000',
+          text: 'x',
+          clientMsgId: 'z',
+        })
+      ).error.code,
+    ).toBe('CHAT_NOT_FOUND');
+    // Events without an ack callback, and unknown events, are ignored without harm.
+    socket.socket.emit('message:send', null);
+    socket.socket.emit('no-such-event', { x: 1 });
+    await settle();
+    expect(socket.connected).toBe(true);
+    const fine = await socket.emitAck('message:send', {
+      chatId,
+      text: 'still works',
+      clientMsgId: 'after-junk',
+    });
+    expect(fine).toMatchObject({ ok: true, data: { text: 'still works', seq: 1 } });
+    expect((await apiA.get('/health')).status).toBe(200);
+  });
 });

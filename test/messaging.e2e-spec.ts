@@ -1,0 +1,306 @@
+import { DataSource } from 'typeorm';
+import { RunningApp, startApp } from './support/app';
+import { Api, registerUser, TestUser } from './support/http';
+import { connectSocket, settle, TestSocket } from './support/sockets';
+
+describe('messages: idempotency, sequencing, history (two instances)', () => {
+  let a: RunningApp;
+  let b: RunningApp;
+  let apiA: Api;
+  let apiB: Api;
+  let db: DataSource;
+  const sockets: TestSocket[] = [];
+  const connect = async (app: RunningApp, user: TestUser) => {
+    const s = await connectSocket(app.url, user.accessToken);
+    sockets.push(s);
+    return s;
+  };
+  const directChat = async (x: TestUser, y: TestUser) =>
+    (await x.api.post('/chats/direct', { userId: y.id })).body.id as string;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startApp(), startApp()]);
+    apiA = new Api(a.url);
+    apiB = new Api(b.url);
+    db = a.app.get(DataSource);
+  });
+  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('25 concurrent sends of one clientMsgId over REST and sockets on two instances: one row, one delivery, one id', async () => {
+    const alice = await registerUser(apiA, 'alice');
+    const bob = await registerUser(apiA, 'bob');
+    const chatId = await directChat(alice, bob);
+    const senders = [await connect(a, alice), await connect(b, alice)];
+    const bobSockets = [await connect(a, bob), await connect(b, bob)];
+    const body = { text: 'exactly once', clientMsgId: 'dup-7f3a' };
+
+    type Outcome = { via: 'socket'; ack: any } | { via: 'rest'; res: { status: number; body: any } };
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i): Promise<Outcome> => {
+        if (i % 3 === 0) {
+          return senders[i % 2]
+            .emitAck('message:send', { chatId, ...body })
+            .then((ack) => ({ via: 'socket' as const, ack }));
+        }
+        const api = (i % 2 ? apiA : apiB).as(alice.accessToken);
+        return api.post(`/chats/${chatId}/messages`, body).then((res) => ({ via: 'rest' as const, res }));
+      }),
+    );
+    const ids = new Set<string>();
+    let created = 0;
+    for (const r of results) {
+      if (r.via === 'socket') {
+        expect(r.ack.ok).toBe(true);
+        ids.add(r.ack.data.id);
+      } else {
+        expect([200, 201]).toContain(r.res.status);
+        if (r.res.status === 201) created += 1;
+        ids.add(r.res.body.id);
+      }
+    }
+    expect(ids.size).toBe(1);
+    expect(created).toBeLessThanOrEqual(1);
+    const rows = await db.query(`SELECT id, seq FROM messages WHERE chat_id = $1`, [chatId]);
+    expect(rows).toEqual([{ id: [...ids][0], seq: 1 }]);
+    expect((await db.query(`SELECT last_seq FROM chats WHERE id = $1`, [chatId]))[0].last_seq).toBe(1);
+
+    await bobSockets[0].waitFor('message:new');
+    await bobSockets[1].waitFor('message:new');
+    await settle(500);
+    for (const s of bobSockets) expect(s.received('message:new')).toHaveLength(1);
+    // Alice's sockets: each gets it at most once (the one that created it via socket gets the ack instead).
+    for (const s of senders) expect(s.received('message:new').length).toBeLessThanOrEqual(1);
+
+    // Later replays still return the same message; a different text with the same id is a conflict.
+    const later = await apiB.as(alice.accessToken).post(`/chats/${chatId}/messages`, body);
+    expect(later.status).toBe(200);
+    expect(later.body.id).toBe([...ids][0]);
+    const conflict = await apiA
+      .as(alice.accessToken)
+      .post(`/chats/${chatId}/messages`, { ...body, text: 'something else' });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.code).toBe('CLIENT_MSG_ID_CONFLICT');
+    const conflictAck = await senders[0].emitAck('message:send', { chatId, ...body, text: 'something else' });
+    expect(conflictAck).toMatchObject({ ok: false, error: { code: 'CLIENT_MSG_ID_CONFLICT' } });
+    // The same clientMsgId from another sender is a different message.
+    const bobsOwn = await bob.api.post(`/chats/${chatId}/messages`, body);
+    expect(bobsOwn.status).toBe(201);
+    expect(bobsOwn.body.seq).toBe(2);
+  });
+
+  it('40 concurrent senders across two instances get seq 1..40; a reader catching up meanwhile misses none', async () => {
+    const owner = await registerUser(apiA, 'own');
+    const members = await Promise.all(
+      Array.from({ length: 39 }, (_, i) => registerUser(i % 2 ? apiA : apiB, 'mem')),
+    );
+    const group = (await owner.api.post('/groups', { name: 'Load', memberIds: members.map((m) => m.id) }))
+      .body;
+    const everyone = [owner, ...members];
+    const viaSocket = await Promise.all(
+      everyone.map((u, i) => (i % 4 === 0 ? connect(i % 8 ? a : b, u) : Promise.resolve(null))),
+    );
+
+    // A client catching up with afterSeq while the burst is committing: if a seq could become visible
+    // before a smaller one, the cursor would jump past the smaller one and miss it for good.
+    let sending = true;
+    const seen: number[] = [];
+    const reader = (async () => {
+      let cursor = 0;
+      while (sending || cursor < 40) {
+        const page = await owner.api.get(`/history/${group.chatId}?afterSeq=${cursor}&limit=100`);
+        for (const m of page.body.items as { seq: number }[]) {
+          seen.push(m.seq);
+          cursor = m.seq;
+        }
+      }
+    })();
+
+    const results = await Promise.all(
+      everyone.map((u, i) =>
+        viaSocket[i]
+          ? viaSocket[i].emitAck('message:send', {
+              chatId: group.chatId,
+              text: `from ${i}`,
+              clientMsgId: `c${i}`,
+            }).then((ack) => ack.data)
+          : (i % 2 ? apiA : apiB)
+              .as(u.accessToken)
+              .post(`/chats/${group.chatId}/messages`, { text: `from ${i}`, clientMsgId: `c${i}` })
+              .then((r) => r.body),
+      ),
+    );
+    sending = false;
+    await reader;
+
+    const oneToForty = Array.from({ length: 40 }, (_, i) => i + 1);
+    expect(results.map((m) => m.seq).sort((x, y) => x - y)).toEqual(oneToForty);
+    expect(seen).toEqual(oneToForty);
+    const rows = await db.query(`SELECT seq FROM messages WHERE chat_id = $1 ORDER BY seq`, [group.chatId]);
+    expect(rows.map((r: { seq: number }) => r.seq)).toEqual(oneToForty);
+  });
+
+  it('history by offset, by beforeSeq and by afterSeq; bad parameters are 400', async () => {
+    const alice = await registerUser(apiA, 'alice');
+    const bob = await registerUser(apiA, 'bob');
+    const chatId = await directChat(alice, bob);
+    for (let i = 1; i <= 12; i++) {
+      const res = await (i % 2 ? alice : bob).api.post(`/chats/${chatId}/messages`, {
+        text: `m${i}`,
+        clientMsgId: `h${i}`,
+      });
+      expect(res.status).toBe(201);
+    }
+    const texts = (r: { body: { items: { text: string }[] } }) => r.body.items.map((m) => m.text);
+
+    const first = await alice.api.get(`/history/${chatId}?limit=5`);
+    expect(texts(first)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    expect(first.body.hasMore).toBe(true);
+    const third = await alice.api.get(`/history/${chatId}?limit=5&offset=10`);
+    expect(texts(third)).toEqual(['m11', 'm12']);
+    expect(third.body.hasMore).toBe(false);
+
+    const newest = await alice.api.get(`/history/${chatId}?beforeSeq=13&limit=5`);
+    expect(texts(newest)).toEqual(['m8', 'm9', 'm10', 'm11', 'm12']);
+    expect(newest.body.hasMore).toBe(true);
+    const oldest = await alice.api.get(`/history/${chatId}?beforeSeq=3&limit=5`);
+    expect(texts(oldest)).toEqual(['m1', 'm2']);
+    expect(oldest.body.hasMore).toBe(false);
+
+    const catchUp = await bob.api.get(`/history/${chatId}?afterSeq=9`);
+    expect(texts(catchUp)).toEqual(['m10', 'm11', 'm12']);
+    expect(catchUp.body.hasMore).toBe(false);
+    expect(catchUp.body.items[0]).toMatchObject({
+      seq: 10,
+      chatId,
+      senderId: bob.id,
+      clientMsgId: 'h10',
+      editedAt: null,
+      deletedAt: null,
+    });
+
+    for (const bad of [
+      'limit=0',
+      'limit=101',
+      'limit=x',
+      'offset=-1',
+      'offset=1.5',
+      'beforeSeq=0',
+      'afterSeq=-3',
+      'offset=1&afterSeq=2',
+      'foo=1',
+    ]) {
+      const res = await alice.api.get(`/history/${chatId}?${bad}`);
+      expect({ bad, status: res.status, code: res.body.code }).toEqual({
+        bad,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
+    expect((await alice.api.get(`/history/not-a-uuid`)).status).toBe(400);
+    expect((await alice.api.get(`/history/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+
+  it('rejects bad message bodies with 400 and stores nothing', async () => {
+    const alice = await registerUser(apiA, 'alice');
+    const chatId = await directChat(alice, alice);
+    const bad = [
+      { text: '   ', clientMsgId: 'x1' },
+      { text: 'x'.repeat(4097), clientMsgId: 'x2' },
+      { text: 42, clientMsgId: 'x3' },
+      { text: 'ok', clientMsgId: 'has space' },
+      { text: 'ok', clientMsgId: 'y'.repeat(65) },
+      { text: 'ok' },
+      { text: 'ok', clientMsgId: 'x4', extra: true },
+    ];
+    for (const body of bad) {
+      const res = await alice.api.post(`/chats/${chatId}/messages`, body);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    }
+    // 4096 characters is fine, also when they are astral (2 UTF-16 units each).
+    expect(
+      (await alice.api.post(`/chats/${chatId}/messages`, { text: '😀'.repeat(4096), clientMsgId: 'emoji' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await db.query(`SELECT count(*)::int AS n FROM messages WHERE chat_id = $1`, [chatId]))[0].n,
+    ).toBe(1);
+  });
+
+  it('edit and delete: sender only, soft delete keeps id and seq, events to members', async () => {
+    const alice = await registerUser(apiA, 'alice');
+    const bob = await registerUser(apiA, 'bob');
+    const chatId = await directChat(alice, bob);
+    const bobSocket = await connect(b, bob);
+    const sent = (await alice.api.post(`/chats/${chatId}/messages`, { text: 'typo', clientMsgId: 'e1' }))
+      .body;
+
+    expect((await bob.api.patch(`/messages/${sent.id}`, { text: 'hijack' })).status).toBe(403);
+    expect((await bob.api.delete(`/messages/${sent.id}`)).status).toBe(403);
+
+    const edited = await alice.api.patch(`/messages/${sent.id}`, { text: 'fixed' });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ id: sent.id, seq: sent.seq, text: 'fixed' });
+    expect(edited.body.editedAt).not.toBeNull();
+    expect(await bobSocket.waitFor('message:updated', (m) => m.id === sent.id)).toMatchObject({
+      text: 'fixed',
+    });
+
+    expect((await alice.api.delete(`/messages/${sent.id}`)).status).toBe(204);
+    expect(await bobSocket.waitFor('message:deleted')).toEqual({ id: sent.id, chatId, seq: sent.seq });
+    const [stored] = (await bob.api.get(`/history/${chatId}`)).body.items;
+    expect(stored).toMatchObject({ id: sent.id, seq: sent.seq, text: null });
+    expect(stored.deletedAt).not.toBeNull();
+    expect((await alice.api.patch(`/messages/${sent.id}`, { text: 'again' })).status).toBe(409);
+    expect((await alice.api.delete(`/messages/${sent.id}`)).status).toBe(204);
+    await settle();
+    expect(bobSocket.received('message:deleted')).toHaveLength(1);
+    // A replay of a deleted message's clientMsgId returns it, still deleted, and creates nothing.
+    const replay = await alice.api.post(`/chats/${chatId}/messages`, { text: 'typo', clientMsgId: 'e1' });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ id: sent.id, text: null });
+  });
+});
+
+describe('send rate limit (THROTTLE_SEND_PER_10S)', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ THROTTLE_SEND_PER_10S: '3' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('429 with Retry-After over REST, a failed ack with retryAfter over sockets; replays stay free', async () => {
+    const api = new Api(app.url);
+    const alice = await registerUser(api, 'alice');
+    const chatId = (await alice.api.post('/chats/direct', { userId: alice.id })).body.id;
+    for (let i = 1; i <= 3; i++)
+      expect(
+        (await alice.api.post(`/chats/${chatId}/messages`, { text: `t${i}`, clientMsgId: `r${i}` })).status,
+      ).toBe(201);
+
+    const limited = await alice.api.post(`/chats/${chatId}/messages`, { text: 't4', clientMsgId: 'r4' });
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+
+    const replay = await alice.api.post(`/chats/${chatId}/messages`, { text: 't2', clientMsgId: 'r2' });
+    expect(replay.status).toBe(200);
+
+    const socket = await connectSocket(app.url, alice.accessToken);
+    try {
+      const ack = await socket.emitAck('message:send', { chatId, text: 't5', clientMsgId: 'r5' });
+      expect(ack).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+      expect(ack.error.retryAfter).toBeGreaterThanOrEqual(1);
+      const replayAck = await socket.emitAck('message:send', { chatId, text: 't3', clientMsgId: 'r3' });
+      expect(replayAck).toMatchObject({ ok: true, data: { clientMsgId: 'r3', seq: 3 } });
+    } finally {
+      socket.close();
+    }
+  });
+});
