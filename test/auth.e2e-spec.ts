@@ -258,21 +258,40 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     expect(await ui.text()).toContain('swagger');
     const doc: any = await (await fetch(`${a.url}/docs-json`)).json();
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    for (const path of [
-      '/api/auth/register',
-      '/api/auth/login',
-      '/api/auth/refresh',
-      '/api/auth/logout',
-      '/api/auth/sessions',
-      '/api/auth/sessions/{id}',
-      '/api/users/me',
-      '/api/users',
-      '/api/users/{id}',
-      '/api/health',
-      '/api/health/ready',
-    ]) {
-      expect(doc.paths).toHaveProperty([path]);
+    const expected = {
+      '/api/auth/register': ['post'],
+      '/api/auth/login': ['post'],
+      '/api/auth/refresh': ['post'],
+      '/api/auth/logout': ['post'],
+      '/api/auth/sessions': ['get'],
+      '/api/auth/sessions/{id}': ['delete'],
+      '/api/users/me': ['get'],
+      '/api/users': ['get'],
+      '/api/users/{id}': ['get'],
+      '/api/chats/direct': ['post'],
+      '/api/chats': ['get'],
+      '/api/chats/{id}': ['get'],
+      '/api/chats/{chatId}/messages': ['post'],
+      '/api/chats/{chatId}/read': ['post'],
+      '/api/history/{chatId}': ['get'],
+      '/api/messages/{id}': ['patch', 'delete'],
+      '/api/messages/{id}/read': ['post'],
+      '/api/groups': ['post'],
+      '/api/groups/{id}': ['get', 'patch'],
+      '/api/groups/{id}/members': ['post'],
+      '/api/groups/{id}/members/{userId}': ['delete', 'patch'],
+      '/api/health': ['get'],
+      '/api/health/ready': ['get'],
+    };
+    for (const [path, methods] of Object.entries(expected)) {
+      for (const method of methods) {
+        const op = doc.paths[path]?.[method];
+        expect({ path, method, documented: Boolean(op) }).toEqual({ path, method, documented: true });
+        expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+      }
     }
+    expect(doc.paths['/api/chats'].get.security).toEqual([{ bearer: [] }]);
+    expect(doc.components.schemas.MessageDto.properties).toHaveProperty('clientMsgId');
   });
 });
 

@@ -25,7 +25,7 @@ export const UQ_SENDER_CLIENT_MSG_ID = 'UQ_messages_sender_client_msg_id';
  * recipients. A repeated (sender_id, client_msg_id) violates the unique index and rolls all of it back,
  * the seq increment included.
  */
-const SEND_SQL = `
+export const SEND_SQL = `
 WITH bump AS (
   UPDATE chats SET last_seq = last_seq + 1, updated_at = now()
    WHERE id = $1 AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2)

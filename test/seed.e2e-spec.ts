@@ -1,0 +1,39 @@
+import { DataSource } from 'typeorm';
+import { seed } from '../src/cli/seed';
+import { typeormOptions } from '../src/database/typeorm-options';
+import { startApp } from './support/app';
+import { Api } from './support/http';
+
+describe('seed', () => {
+  it('creates demo users, chats and history once, however often (and concurrently) it runs', async () => {
+    const db = new DataSource({ ...typeormOptions(process.env.TEST_DATABASE_URL!), logging: false });
+    await db.initialize();
+    const counts = async () =>
+      (
+        await db.query(`SELECT (SELECT count(*) FROM users WHERE username IN ('alice','bob','carol'))::int AS users,
+                               (SELECT count(*) FROM groups WHERE name = 'Team')::int AS groups,
+                               (SELECT count(*) FROM messages WHERE client_msg_id LIKE 'seed-%')::int AS messages`)
+      )[0];
+    try {
+      await Promise.all([seed(db, 4), seed(db, 4)]);
+      const first = await counts();
+      expect(first).toEqual({ users: 3, groups: 1, messages: 6 });
+      await seed(db, 4);
+      expect(await counts()).toEqual(first);
+    } finally {
+      await db.destroy();
+    }
+
+    // The demo login documented in the README works, and alice sees her chats with history.
+    const app = await startApp();
+    try {
+      const login = await new Api(app.url).post('/auth/login', { login: 'alice', password: 'alice-password' });
+      expect(login.status).toBe(200);
+      const chats = (await new Api(app.url, login.body.accessToken).get('/chats')).body;
+      expect(chats.map((c: { type: string }) => c.type).sort()).toEqual(['direct', 'group', 'saved']);
+      expect(chats.find((c: { type: string }) => c.type === 'group')).toMatchObject({ title: 'Team', lastSeq: 3 });
+    } finally {
+      await app.close();
+    }
+  });
+});
