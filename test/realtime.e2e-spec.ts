@@ -177,5 +177,14 @@ describe('realtime delivery across two instances', () => {
     });
     expect(fine).toMatchObject({ ok: true, data: { text: 'still works', seq: 1 } });
     expect((await apiA.get('/health')).status).toBe(200);
+
+    // A frame above BODY_LIMIT_BYTES is refused by Socket.IO itself (documented in the README): only that
+    // connection closes, and the server carries on.
+    const greedy = await connect(a, alice);
+    const closed = new Promise((resolve) => greedy.socket.once('disconnect', resolve));
+    greedy.socket.emit('message:send', { chatId, text: 'x'.repeat(a.config.bodyLimitBytes * 2), clientMsgId: 'huge' });
+    expect(await closed).toEqual(expect.any(String));
+    expect(socket.connected).toBe(true);
+    expect((await socket.emitAck('typing', { chatId, isTyping: false })).ok).toBe(true);
   });
 });
