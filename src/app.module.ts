@@ -10,6 +10,8 @@ import { ChatsModule } from './chats/chats.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { TelegramModule } from './telegram/telegram.module';
 import { PresenceModule } from './presence/presence.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { CacheModule } from './redis/cache.module';
@@ -35,6 +37,8 @@ export class AppModule {
         MessagesModule,
         PresenceModule,
         RealtimeModule,
+        TelegramModule,
+        NotificationsModule,
         HealthModule,
       ],
     };

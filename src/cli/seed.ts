@@ -44,18 +44,29 @@ export async function seed(dataSource: DataSource, bcryptRounds: number): Promis
       `INSERT INTO chats (type, direct_key) VALUES ('direct', $1) ON CONFLICT (direct_key) DO UPDATE SET direct_key = EXCLUDED.direct_key RETURNING id`,
       [pair],
     );
-    await tx.query(`INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2), ($1, $3) ON CONFLICT DO NOTHING`, [direct.id, alice, bob]);
+    await tx.query(
+      `INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2), ($1, $3) ON CONFLICT DO NOTHING`,
+      [direct.id, alice, bob],
+    );
     for (const userId of [alice, bob, carol]) {
       const [saved] = await tx.query(
         `INSERT INTO chats (type, direct_key) VALUES ('saved', $1) ON CONFLICT (direct_key) DO UPDATE SET direct_key = EXCLUDED.direct_key RETURNING id`,
         [userId],
       );
-      await tx.query(`INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [saved.id, userId]);
+      await tx.query(`INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+        saved.id,
+        userId,
+      ]);
     }
-    let [team] = await tx.query(`SELECT chat_id AS id FROM groups WHERE name = 'Team' AND creator_id = $1`, [carol]);
+    let [team] = await tx.query(`SELECT chat_id AS id FROM groups WHERE name = 'Team' AND creator_id = $1`, [
+      carol,
+    ]);
     if (!team) {
       [team] = await tx.query(`INSERT INTO chats (type) VALUES ('group') RETURNING id`);
-      await tx.query(`INSERT INTO groups (chat_id, name, creator_id) VALUES ($1, 'Team', $2)`, [team.id, carol]);
+      await tx.query(`INSERT INTO groups (chat_id, name, creator_id) VALUES ($1, 'Team', $2)`, [
+        team.id,
+        carol,
+      ]);
       await tx.query(
         `INSERT INTO chat_members (chat_id, user_id, role) VALUES ($1, $2, 'owner'), ($1, $3, 'admin'), ($1, $4, 'member')`,
         [team.id, carol, alice, bob],
@@ -80,7 +91,9 @@ async function main(): Promise<void> {
   await dataSource.initialize();
   try {
     await seed(dataSource, config.bcryptRounds);
-    console.log(`Seeded demo users, a direct chat, saved chats and the group "Team": ${DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}`);
+    console.log(
+      `Seeded demo users, a direct chat, saved chats and the group "Team": ${DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}`,
+    );
   } finally {
     await dataSource.destroy();
   }

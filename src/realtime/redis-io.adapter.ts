@@ -4,12 +4,9 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import { Server, ServerOptions } from 'socket.io';
 import { AppConfig } from '../config/app-config';
-import { createRedisClient, redisDb } from '../redis/redis.module';
+import { createRedisClient, socketIoChannelKey } from '../redis/redis.module';
 
-/**
- * Socket.IO across API instances: rooms and broadcasts go through Redis pub/sub. Pub/sub channels are not
- * scoped by Redis database, so the channel prefix carries the database number (tests use their own).
- */
+/** Socket.IO across API instances: rooms and broadcasts go through Redis pub/sub. */
 export class RedisIoAdapter extends IoAdapter {
   private pub?: Redis;
   private sub?: Redis;
@@ -30,9 +27,7 @@ export class RedisIoAdapter extends IoAdapter {
       // Same ceiling as REST bodies: a 4096-character message fits many times over.
       maxHttpBufferSize: this.config.bodyLimitBytes,
     });
-    server.adapter(
-      createAdapter(this.pub, this.sub, { key: `socket.io-db${redisDb(this.config.redisUrl)}` }),
-    );
+    server.adapter(createAdapter(this.pub, this.sub, { key: socketIoChannelKey(this.config.redisUrl) }));
     return server;
   }
 

@@ -15,10 +15,13 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
   });
 }
 
-/** The Redis database index in REDIS_URL; pub/sub channels are not per-database, so channel names carry it. */
-export function redisDb(url: string): number {
-  const path = new URL(url).pathname.replace('/', '');
-  return path ? Number(path) : 0;
+/**
+ * The Socket.IO adapter's channel prefix, shared by the API's adapter and the worker's emitter. Pub/sub
+ * channels are not scoped by Redis database, so the prefix carries the database number (tests use their own).
+ */
+export function socketIoChannelKey(url: string): string {
+  const db = new URL(url).pathname.replace('/', '') || '0';
+  return `socket.io-db${db}`;
 }
 
 @Injectable()
