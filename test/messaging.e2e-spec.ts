@@ -121,11 +121,13 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     const results = await Promise.all(
       everyone.map((u, i) =>
         viaSocket[i]
-          ? viaSocket[i].emitAck('message:send', {
-              chatId: group.chatId,
-              text: `from ${i}`,
-              clientMsgId: `c${i}`,
-            }).then((ack) => ack.data)
+          ? viaSocket[i]
+              .emitAck('message:send', {
+                chatId: group.chatId,
+                text: `from ${i}`,
+                clientMsgId: `c${i}`,
+              })
+              .then((ack) => ack.data)
           : (i % 2 ? apiA : apiB)
               .as(u.accessToken)
               .post(`/chats/${group.chatId}/messages`, { text: `from ${i}`, clientMsgId: `c${i}` })

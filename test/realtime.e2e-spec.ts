@@ -182,7 +182,11 @@ describe('realtime delivery across two instances', () => {
     // connection closes, and the server carries on.
     const greedy = await connect(a, alice);
     const closed = new Promise((resolve) => greedy.socket.once('disconnect', resolve));
-    greedy.socket.emit('message:send', { chatId, text: 'x'.repeat(a.config.bodyLimitBytes * 2), clientMsgId: 'huge' });
+    greedy.socket.emit('message:send', {
+      chatId,
+      text: 'x'.repeat(a.config.bodyLimitBytes * 2),
+      clientMsgId: 'huge',
+    });
     expect(await closed).toEqual(expect.any(String));
     expect(socket.connected).toBe(true);
     expect((await socket.emitAck('typing', { chatId, isTyping: false })).ok).toBe(true);

@@ -27,11 +27,17 @@ describe('seed', () => {
     // The demo login documented in the README works, and alice sees her chats with history.
     const app = await startApp();
     try {
-      const login = await new Api(app.url).post('/auth/login', { login: 'alice', password: 'alice-password' });
+      const login = await new Api(app.url).post('/auth/login', {
+        login: 'alice',
+        password: 'alice-password',
+      });
       expect(login.status).toBe(200);
       const chats = (await new Api(app.url, login.body.accessToken).get('/chats')).body;
       expect(chats.map((c: { type: string }) => c.type).sort()).toEqual(['direct', 'group', 'saved']);
-      expect(chats.find((c: { type: string }) => c.type === 'group')).toMatchObject({ title: 'Team', lastSeq: 3 });
+      expect(chats.find((c: { type: string }) => c.type === 'group')).toMatchObject({
+        title: 'Team',
+        lastSeq: 3,
+      });
     } finally {
       await app.close();
     }
