@@ -1,3 +1,4 @@
+import { join } from 'path';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -22,6 +23,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   );
   app.disable('x-powered-by');
   app.use(jsonBody(config.bodyLimitBytes));
+  // The web client (client/): served here for local runs; Nginx serves it in Docker.
+  app.useStaticAssets(join(__dirname, '..', 'client'));
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
