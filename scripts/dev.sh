@@ -48,6 +48,7 @@ done
 cat <<MSG
 
   Messenger is running (Ctrl-C stops it)
+    Web client   http://localhost:${PORT}/
     REST API     http://localhost:${PORT}/api
     Swagger UI   http://localhost:${PORT}/docs
     Socket.IO    http://localhost:${PORT}/socket.io

@@ -13,8 +13,9 @@ if [ "${1:-}" != "--no-install" ]; then
   npm install --no-audit --no-fund --loglevel=error
 fi
 
-echo "==> Checking PostgreSQL and Redis"
+echo "==> Checking PostgreSQL and Redis, Chromium and Nginx"
 node scripts/check-services.js
+bash scripts/system-deps.sh
 
 echo "==> Lint"
 npx eslint "{src,test,migrations}/**/*.ts"
