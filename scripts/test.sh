@@ -41,4 +41,5 @@ DATABASE_URL="$check_url" node dist/cli/prepare-db.js >/dev/null
 echo "migrations revert and re-apply cleanly"
 
 echo "==> Unit and end-to-end tests"
-npx jest --runInBand
+# A connection left open after a suite would keep Jest alive forever; the time limit turns that into a failure.
+timeout 900 npx jest --runInBand

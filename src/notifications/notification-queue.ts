@@ -2,7 +2,6 @@ import { BullModule } from '@nestjs/bull';
 import type { QueueOptions } from 'bull';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { createRedisClient } from '../redis/redis.module';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
 export const NOTIFY_JOB = 'notify';
@@ -35,17 +34,14 @@ export const queueSettings: Pick<QueueOptions, 'limiter' | 'settings'> = {
   },
 };
 
-/** Bull on this project's Redis; the blocking and subscriber connections must not give up on retries. */
+/**
+ * Bull on this project's Redis. Bull makes and owns its connections (with the retry settings its blocking
+ * and subscriber connections need): given a createClient instead, Bull leaves them open at close.
+ */
 export const NotificationQueueModule = [
   BullModule.forRootAsync({
     inject: [APP_CONFIG],
-    useFactory: (config: AppConfig) => ({
-      createClient: (type) =>
-        createRedisClient(
-          config.redisUrl,
-          type === 'client' ? {} : { maxRetriesPerRequest: null, enableReadyCheck: false },
-        ),
-    }),
+    useFactory: (config: AppConfig) => ({ redis: config.redisUrl }),
   }),
   BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE, ...queueSettings }),
 ];
