@@ -521,7 +521,8 @@ async function catchUp() {
 }
 
 function connectSocket() {
-  const socket = io({ path: '/socket.io', auth: (cb) => cb({ token: session.get()?.accessToken }) });
+  // WebSocket first (any instance will do); long-polling only as a fallback (Nginx keeps it sticky).
+  const socket = io({ path: '/socket.io', transports: ['websocket', 'polling'], auth: (cb) => cb({ token: session.get()?.accessToken }) });
   state.socket = socket;
   socket.on('connect', () => {
     $('connection').classList.add('up');

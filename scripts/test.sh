@@ -13,7 +13,7 @@ if [ "${1:-}" != "--no-install" ]; then
   npm install --no-audit --no-fund --loglevel=error
 fi
 
-echo "==> Checking PostgreSQL and Redis, Chromium and Nginx"
+echo "==> Checking PostgreSQL and Redis; Chromium, Nginx and docker-compose"
 node scripts/check-services.js
 bash scripts/system-deps.sh
 
@@ -23,6 +23,11 @@ echo "==> Type-check"
 npx tsc -p tsconfig.json --noEmit
 echo "==> Build"
 npm run build --silent
+
+echo "==> docker-compose.yml is valid"
+compose() { if command -v docker-compose >/dev/null 2>&1; then docker-compose "$@"; else docker compose "$@"; fi; }
+JWT_SECRET=config-check-only-config-check-only compose -f docker-compose.yml config -q
+echo "ok"
 
 echo "==> Entities and migrations agree"
 base="${DATABASE_URL:-postgres://postgres:postgres@localhost:5432/messenger}"
