@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs dependencies (unless --no-install) and runs every check and test:
 # lint, type-check, build, the entities/migrations agreement check, unit tests, end-to-end tests.
-# Tests create their own database per run (and drop it) and use Redis database 15; never the dev database.
+# Tests create their own database per run (and drop it) and claim a Redis database of their own; never the dev one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { adminDatabaseUrl, testRedisUrl } from './test-env';
+import { adminDatabaseUrl, releaseRedisDb } from './test-env';
 
 export default async function globalTeardown(): Promise<void> {
   const name = process.env.TEST_DATABASE_NAME;
@@ -10,7 +10,11 @@ export default async function globalTeardown(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   }
-  const redis = new Redis(testRedisUrl());
-  await redis.flushdb();
-  await redis.quit();
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (redisUrl && name) {
+    const redis = new Redis(redisUrl);
+    await redis.flushdb();
+    await redis.quit();
+    await releaseRedisDb(redisUrl, name);
+  }
 }
