@@ -29,7 +29,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useWebSocketAdapter(new RedisIoAdapter(app, config));
-  app.enableShutdownHooks();
+  // Only these: Nest's default list includes SIGUSR2 and SIGHUP, which must not stop a server.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   setupSwagger(app);
   return app;
 }

@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -7,13 +7,18 @@ export const REDIS = Symbol('REDIS');
 
 /** The one way this project makes a Redis connection (commands, pub/sub, Bull all come through here). */
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
+  const client = new Redis(url, {
     // Fail commands quickly while Redis is down instead of queueing them for a long time.
     maxRetriesPerRequest: 2,
     enableReadyCheck: true,
     ...options,
   });
+  // ioredis reconnects by itself; a dropped connection is worth a log line, not a crash.
+  client.on('error', (err: Error) => redisLogger.warn(`Redis connection: ${err.message}`));
+  return client;
 }
+
+const redisLogger = new Logger('Redis');
 
 /**
  * The Socket.IO adapter's channel prefix, shared by the API's adapter and the worker's emitter. Pub/sub
