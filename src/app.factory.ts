@@ -29,8 +29,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useWebSocketAdapter(new RedisIoAdapter(app, config));
-  // Only these: Nest's default list includes SIGUSR2 and SIGHUP, which must not stop a server.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  app.enableShutdownHooks();
   setupSwagger(app);
   return app;
 }

@@ -1,35 +1,6 @@
-import { createServer, Server, Socket } from 'net';
+import { CuttableProxy } from './support/cuttable-proxy';
 import { startApp, RunningApp } from './support/app';
 import { Api } from './support/http';
-
-/** A TCP relay in front of PostgreSQL that the test can cut, making the database unreachable. */
-class CuttableProxy {
-  private server: Server;
-  private sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = new Socket();
-      upstream.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => s.destroy());
-        s.on('close', () => this.sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 describe('health', () => {
   let app: RunningApp;

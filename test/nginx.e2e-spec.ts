@@ -72,7 +72,9 @@ describe('through the real Nginx, in front of two API instances started by scrip
     const docs = await fetch(`${base}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toMatch(/swagger/i);
-    expect(((await (await fetch(`${base}/docs-json`)).json()) as { openapi: string }).openapi).toMatch(/^3\./);
+    expect(((await (await fetch(`${base}/docs-json`)).json()) as { openapi: string }).openapi).toMatch(
+      /^3\./,
+    );
   });
 
   it('serves the client with caching headers and gzip, and answers oversized bodies with the JSON 413', async () => {

@@ -143,8 +143,8 @@ export class RealtimeGateway
       if (isTyping && now - (socket.data.typingSentAt.get(chatId) ?? 0) < TYPING_INTERVAL_MS)
         return { relayed: false };
       socket.data.typingSentAt.set(chatId, isTyping ? now : 0);
-      const others = members.filter((m) => m.userId !== userId).map((m) => userRoom(m.userId));
-      if (others.length) this.server.to(others).emit('typing', { chatId, userId, isTyping });
+      const others = members.filter((m) => m.userId !== userId).map((m) => m.userId);
+      this.emitTo(others, 'typing', { chatId, userId, isTyping });
       return { relayed: true };
     });
   }
@@ -152,42 +152,53 @@ export class RealtimeGateway
   @OnEvent(Events.MessageCreated)
   onMessageCreated({ message, recipientIds, originSocketId }: MessageCreatedEvent): void {
     // One broadcast to many rooms reaches each socket once, however many of the rooms it is in.
-    const target = this.server.to(recipientIds.map(userRoom));
-    (originSocketId ? target.except(originSocketId) : target).emit('message:new', message);
+    this.emitTo(recipientIds, 'message:new', message, originSocketId);
   }
 
   @OnEvent(Events.MessageUpdated)
   onMessageUpdated({ message, recipientIds }: MessageChangedEvent): void {
-    this.server.to(recipientIds.map(userRoom)).emit('message:updated', message);
+    this.emitTo(recipientIds, 'message:updated', message);
   }
 
   @OnEvent(Events.MessageDeleted)
   onMessageDeleted({ message, recipientIds }: MessageChangedEvent): void {
-    this.server
-      .to(recipientIds.map(userRoom))
-      .emit('message:deleted', { id: message.id, chatId: message.chatId, seq: message.seq });
+    this.emitTo(recipientIds, 'message:deleted', {
+      id: message.id,
+      chatId: message.chatId,
+      seq: message.seq,
+    });
   }
 
   @OnEvent(Events.Receipt)
   onReceipt({ receipt, recipientIds }: ReceiptEvent): void {
-    this.server.to(recipientIds.map(userRoom)).emit('receipt', receipt);
+    this.emitTo(recipientIds, 'receipt', receipt);
   }
 
   @OnEvent(Events.ChatsChanged)
   onChatsChanged({ kind, views }: ChatsChangedEvent): void {
     for (const { userId, chat } of views)
-      this.server.to(userRoom(userId)).emit(kind === 'new' ? 'chat:new' : 'chat:updated', chat);
+      this.emitTo([userId], kind === 'new' ? 'chat:new' : 'chat:updated', chat);
   }
 
   @OnEvent(Events.ChatRemoved)
   onChatRemoved({ chatId, userIds }: ChatRemovedEvent): void {
-    this.server.to(userIds.map(userRoom)).emit('chat:removed', { chatId });
+    this.emitTo(userIds, 'chat:removed', { chatId });
   }
 
   @OnEvent(Events.PresenceChanged)
   onPresence({ userId, online, lastSeenAt, recipientIds }: PresenceChangedEvent): void {
-    if (recipientIds.length)
-      this.server.to(recipientIds.map(userRoom)).emit('presence', { userId, online, lastSeenAt });
+    this.emitTo(recipientIds, 'presence', { userId, online, lastSeenAt });
+  }
+
+  /**
+   * Every server-to-client event goes out here, to the users' rooms on all instances. Once shutdown has
+   * begun nothing is sent: the Redis connections are about to close, and clients catch up (afterSeq)
+   * after reconnecting elsewhere.
+   */
+  private emitTo(userIds: string[], event: string, payload: unknown, exceptSocketId?: string): void {
+    if (this.shuttingDown || userIds.length === 0) return;
+    const target = this.server.to(userIds.map(userRoom));
+    (exceptSocketId ? target.except(exceptSocketId) : target).emit(event, payload);
   }
 
   private ack<T>(handler: () => Promise<T>): Promise<Ack<T>> {

@@ -19,7 +19,8 @@ export async function claimRedisDb(runName: string): Promise<string> {
   const registry = new Redis(redisUrl(REGISTRY_DB));
   try {
     for (const db of RUN_DBS) {
-      if ((await registry.set(`messenger-test-run:${db}`, runName, 'EX', 3600, 'NX')) === 'OK') return redisUrl(db);
+      if ((await registry.set(`messenger-test-run:${db}`, runName, 'EX', 3600, 'NX')) === 'OK')
+        return redisUrl(db);
     }
   } finally {
     await registry.quit();
@@ -31,7 +32,8 @@ export async function releaseRedisDb(url: string, runName: string): Promise<void
   const db = Number(new URL(url).pathname.slice(1));
   const registry = new Redis(redisUrl(REGISTRY_DB));
   try {
-    if ((await registry.get(`messenger-test-run:${db}`)) === runName) await registry.del(`messenger-test-run:${db}`);
+    if ((await registry.get(`messenger-test-run:${db}`)) === runName)
+      await registry.del(`messenger-test-run:${db}`);
   } finally {
     await registry.quit();
   }

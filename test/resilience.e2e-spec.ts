@@ -1,0 +1,94 @@
+import { join } from 'path';
+import { testEnv } from './support/app';
+import { CuttableProxy } from './support/cuttable-proxy';
+import { Api, registerUser } from './support/http';
+import { freePort, Proc, waitForHttp } from './support/processes';
+import { connectSocket, settle } from './support/sockets';
+
+const ENTRY = join(__dirname, '..', 'dist', 'main.js');
+
+describe('the API process (dist/main.js) under signals and a Redis outage', () => {
+  it('shuts down gracefully on SIGTERM while messages are flowing, without crashing', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const api = Proc.spawn(process.execPath, [ENTRY], { ...process.env, ...testEnv({ PORT: String(port) }) });
+    await waitForHttp(`${base}/api/health`, api);
+    const alice = await registerUser(new Api(base), 'alice');
+    const bob = await registerUser(new Api(base), 'bob');
+    const chatId = (await alice.api.post('/chats/direct', { userId: bob.id })).body.id;
+    const sockets = await Promise.all([
+      connectSocket(base, alice.accessToken),
+      connectSocket(base, bob.accessToken),
+    ]);
+    let n = 0;
+    const flood = setInterval(
+      () => sockets[0].socket.emit('message:send', { chatId, text: `x${n}`, clientMsgId: `flood-${n++}` }),
+      2,
+    );
+    await settle(300);
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      api.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    api.child.kill('SIGTERM');
+    const result = await exited;
+    clearInterval(flood);
+    sockets.forEach((s) => s.close());
+    expect(n).toBeGreaterThan(20);
+    // Nest runs its shutdown hooks, then re-raises the signal: ended by SIGTERM (or 0), never a crash (code 1).
+    expect(result.code === 0 || result.signal === 'SIGTERM').toBe(true);
+    expect(api.output).not.toMatch(/Unhandled rejection|Connection is closed/);
+  });
+
+  it('survives Redis dropping every connection mid-traffic, and recovers when it returns', async () => {
+    const redis = new URL(process.env.TEST_REDIS_URL!);
+    const proxy = new CuttableProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    await proxy.open();
+    const viaProxy = new URL(redis);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const api = Proc.spawn(process.execPath, [ENTRY], {
+      ...process.env,
+      ...testEnv({ PORT: String(port), REDIS_URL: viaProxy.toString() }),
+    });
+    try {
+      await waitForHttp(`${base}/api/health/ready`, api);
+      const alice = await registerUser(new Api(base), 'alice');
+      const bob = await registerUser(new Api(base), 'bob');
+      const chatId = (await alice.api.post('/chats/direct', { userId: bob.id })).body.id;
+      const bobSocket = await connectSocket(base, bob.accessToken);
+      const sending = Array.from({ length: 20 }, (_, i) =>
+        alice.api
+          .post(`/chats/${chatId}/messages`, { text: `m${i}`, clientMsgId: `outage-${i}` })
+          .catch(() => null),
+      );
+      await proxy.cut(); // while those are in flight
+      await Promise.all(sending);
+      expect((await fetch(`${base}/api/health/ready`)).status).toBe(503);
+      expect(api.child.exitCode).toBeNull();
+
+      await proxy.open();
+      await waitForHttp(`${base}/api/health/ready`, api);
+      // Retrying with the same clientMsgIds stores each message exactly once, outage or not.
+      for (let i = 0; i < 20; i++) {
+        const res = await alice.api.post(`/chats/${chatId}/messages`, {
+          text: `m${i}`,
+          clientMsgId: `outage-${i}`,
+        });
+        expect([200, 201]).toContain(res.status);
+      }
+      const history = (await bob.api.get(`/history/${chatId}?limit=100`)).body.items;
+      expect(history.map((m: { clientMsgId: string }) => m.clientMsgId).sort()).toEqual(
+        Array.from({ length: 20 }, (_, i) => `outage-${i}`).sort(),
+      );
+      expect(history.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      bobSocket.close();
+      expect(api.child.exitCode).toBeNull();
+      expect(api.output).not.toMatch(/Unhandled error event/);
+    } finally {
+      await api.stop();
+      await proxy.cut();
+    }
+  });
+});
