@@ -47,6 +47,9 @@ async function main(): Promise<void> {
   const dataSource = new DataSource({ ...typeormOptions(databaseUrl), logging: false });
   try {
     await dataSource.initialize();
+    // An incomplete build (dist/migrations missing) must not pass for "up to date".
+    if (dataSource.migrations.length === 0)
+      throw new Error(`No migrations found (${String(dataSource.options.migrations)})`);
     const ran = await dataSource.runMigrations({ transaction: 'each' });
     console.log(
       ran.length

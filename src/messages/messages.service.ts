@@ -54,17 +54,21 @@ export class MessagesService {
     private readonly events: EventEmitter2,
   ) {}
 
-  /** The one send path for REST and Socket.IO. `created` is false for a replay of a stored clientMsgId. */
+  /**
+   * The one send path for REST and Socket.IO. `created` is false for a replay of a stored clientMsgId.
+   * Membership is checked inside SEND_SQL, in the same round trip as the insert, so the happy path asks
+   * Redis only for the rate limit; the (cached) membership lookup runs only to explain a refusal.
+   */
   async send(
     userId: string,
     chatId: string,
     input: SendInput,
     originSocketId?: string,
   ): Promise<{ message: MessageDto; created: boolean }> {
-    await this.membership.require(chatId, userId);
     const retryAfter = await this.rateLimiter.take(userId);
     if (retryAfter !== null) {
-      // Replays of a stored message are free, even over the limit.
+      // Replays of a stored message are free, even over the limit (for members only, as ever).
+      await this.membership.require(chatId, userId);
       const stored = await this.findReplay(userId, chatId, input);
       if (stored) return { message: stored, created: false };
       throw new AppError('RATE_LIMITED', 'Sending too fast, slow down', undefined, retryAfter);
@@ -81,8 +85,9 @@ export class MessagesService {
       return { message: stored, created: false };
     }
     if (rows.length === 0) {
-      // Removed from the chat between the cached check and the statement.
+      // Not a member (403) or no such chat (404); require() says which.
       await this.rateLimiter.refund(userId);
+      await this.membership.require(chatId, userId);
       throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
     }
     const { member_ids: recipientIds, ...row } = rows[0];

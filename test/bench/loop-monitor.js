@@ -14,3 +14,23 @@ if (process.send) {
   // The IPC channel must not keep the process alive on its own.
   process.channel?.unref();
 }
+
+// --profile: a V8 CPU profile of the measured process over one scenario (IPC profile-start / profile-stop).
+if (process.send) {
+  const inspector = require('inspector');
+  const { writeFileSync } = require('fs');
+  let session;
+  process.on('message', (msg) => {
+    if (msg?.type === 'profile-start') {
+      session = new inspector.Session();
+      session.connect();
+      session.post('Profiler.enable', () => session.post('Profiler.start', () => process.send({ type: 'profile-started' })));
+    } else if (msg?.type === 'profile-stop' && session) {
+      session.post('Profiler.stop', (err, { profile }) => {
+        writeFileSync(msg.file, JSON.stringify(profile));
+        session.disconnect();
+        process.send({ type: 'profile-stopped' });
+      });
+    }
+  });
+}

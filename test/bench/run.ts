@@ -106,6 +106,40 @@ function cpuSeconds(pid: number): number {
 const rssBytes = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
+function ipc(server: Server, message: Record<string, unknown>, reply: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { type?: string }) => {
+      if (m?.type !== reply) return;
+      server.proc.off('message', onMessage);
+      resolve();
+    };
+    server.proc.on('message', onMessage);
+    server.proc.send(message);
+  });
+}
+
+/** Self time per function in a V8 CPU profile, most expensive first. */
+function topFunctions(file: string, count = 25): string[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: {
+      id: number;
+      hitCount: number;
+      callFrame: { functionName: string; url: string; lineNumber: number };
+    }[];
+  };
+  const total = profile.nodes.reduce((sum, n) => sum + n.hitCount, 0);
+  const byFn = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const where = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + n.hitCount);
+  }
+  return [...byFn.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([fn, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}%  ${fn}`);
+}
+
 function loopStats(server: Server): Promise<{ p50: number; p99: number; max: number }> {
   return new Promise((resolve) => {
     server.proc.once('message', (stats: { p50: number; p99: number; max: number }) => resolve(stats));
@@ -473,7 +507,15 @@ async function runTarget(server: Server, users: User[], pairs: Pair[]) {
   );
   const report: Record<string, unknown> = {};
   console.log(`[${server.name}] latency: ${P.rate} msg/s for ${P.seconds}s over ${pairs.length} pairs`);
+  const profile = process.argv.includes('--profile') && server.name === 'app';
+  if (profile) await ipc(server, { type: 'profile-start' }, 'profile-started');
   report.latency = await measured(server, () => directLoad(server, users, sockets, pairs, P.rate, P.seconds));
+  if (profile) {
+    const file = join(ROOT, 'bench-results', 'app-latency.cpuprofile');
+    await ipc(server, { type: 'profile-stop', file }, 'profile-stopped');
+    console.log(`CPU profile of the app during the latency scenario (${file}), self time:`);
+    topFunctions(file).forEach((line) => console.log(`  ${line}`));
+  }
   const steps = [];
   for (const rate of P.steps) {
     console.log(`[${server.name}] throughput step: ${rate} msg/s`);
