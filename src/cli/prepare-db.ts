@@ -49,7 +49,9 @@ async function main(): Promise<void> {
     await dataSource.initialize();
     // An incomplete build (dist/migrations missing) must not pass for "up to date".
     if (dataSource.migrations.length === 0)
-      throw new Error(`No migrations found (${String(dataSource.options.migrations)})`);
+      throw new Error(
+        `No migrations found (${JSON.stringify(dataSource.options.migrations)}): is the build complete?`,
+      );
     const ran = await dataSource.runMigrations({ transaction: 'each' });
     console.log(
       ran.length
