@@ -34,3 +34,13 @@ if (process.send) {
     }
   });
 }
+
+// RSS samples are only comparable after a collection (the process runs with --expose-gc under the bench).
+if (process.send) {
+  process.on('message', (msg) => {
+    if (msg?.type !== 'gc') return;
+    global.gc?.();
+    const m = process.memoryUsage();
+    process.send({ type: 'gc-done', live: m.heapUsed + m.external, rss: m.rss });
+  });
+}
