@@ -58,16 +58,6 @@ export class UsersService {
     return user;
   }
 
-  async exists(ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.users
-      .createQueryBuilder('u')
-      .select('u.id', 'id')
-      .where('u.id IN (:...ids)', { ids })
-      .getRawMany<{ id: string }>();
-    return rows.map((r) => r.id);
-  }
-
   /** Profiles are cached (lastSeenAt changes invalidate them); `online` is always read live. */
   async getProfile(id: string): Promise<UserDto> {
     const [user, online] = await Promise.all([
