@@ -1,12 +1,11 @@
 import { Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bull';
 import Redis from 'ioredis';
 import { TelegramError } from 'telegraf';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { MessagesRepository } from '../messages/messages.repository';
 import { PresenceStore } from '../presence/presence.store';
 import { REDIS } from '../redis/redis.module';
 import { TelegramBotService } from '../telegram/telegram-bot.service';
@@ -22,14 +21,6 @@ const jobLockKey = (job: NotifyJob) => `notify:lock:${job.userId}:${job.chatId}`
 export type NotifyOutcome =
   'disabled' | 'sent' | 'online' | 'unlinked' | 'nothing-unread' | 'blocked' | 'rejected';
 
-interface UnreadRow {
-  seq: number;
-  text: string;
-  sender_name: string;
-  type: 'direct' | 'group' | 'saved';
-  group_name: string | null;
-}
-
 /**
  * Runs when a notification's delay is over. It re-checks everything (still offline, still linked, still
  * unread, not deleted), gathers every message of the chat not yet read nor notified, sends one Telegram
@@ -42,7 +33,7 @@ export class NotificationsProcessor {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly messages: MessagesRepository,
     private readonly presence: PresenceStore,
     private readonly links: TelegramLinksService,
     private readonly bot: TelegramBotService,
@@ -71,18 +62,7 @@ export class NotificationsProcessor {
     if (telegramChatId === null) return 'unlinked';
 
     const notified = Number((await this.redis.hget(notifiedKey(userId), chatId)) ?? 0);
-    const rows: UnreadRow[] = await this.db.query(
-      `SELECT m.seq, m.text, u.display_name AS sender_name, c.type, g.name AS group_name
-         FROM chat_members cm
-         JOIN chats c ON c.id = cm.chat_id
-         LEFT JOIN groups g ON g.chat_id = c.id
-         JOIN messages m ON m.chat_id = cm.chat_id AND m.seq > GREATEST(cm.last_read_seq, $3)
-                        AND m.deleted_at IS NULL AND m.sender_id <> cm.user_id
-         JOIN users u ON u.id = m.sender_id
-        WHERE cm.chat_id = $1 AND cm.user_id = $2
-        ORDER BY m.seq`,
-      [chatId, userId, notified],
-    );
+    const rows = await this.messages.unreadForNotification(userId, chatId, notified);
     if (rows.length === 0) return 'nothing-unread';
 
     // Telegram allows about one message per second to one chat.
@@ -91,11 +71,11 @@ export class NotificationsProcessor {
     }
     const text = notificationText(
       {
-        type: rows[0].type,
-        title: rows[0].group_name ?? rows[0].sender_name,
+        type: rows[0].chatType,
+        title: rows[0].groupName ?? rows[0].senderName,
         url: `${this.config.publicUrl}/?chat=${chatId}`,
       },
-      rows.map((r) => ({ seq: r.seq, text: r.text, senderName: r.sender_name })),
+      rows.map((r) => ({ seq: r.seq, text: r.text, senderName: r.senderName })),
     );
     try {
       await this.bot.send(telegramChatId, text);

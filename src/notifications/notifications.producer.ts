@@ -1,9 +1,9 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import type { Queue } from 'bull';
 import Redis from 'ioredis';
-import { Events, MessageCreatedEvent } from '../common/events';
+import { OnAppEvent } from '../common/events';
+import type { MessageCreatedEvent } from '../messages/messages.events';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PresenceStore } from '../presence/presence.store';
@@ -30,7 +30,7 @@ export class NotificationsProducer {
     private readonly links: TelegramLinksService,
   ) {}
 
-  @OnEvent(Events.MessageCreated, { async: true, promisify: true })
+  @OnAppEvent('message.created', { async: true })
   async onMessageCreated({ message, recipientIds }: MessageCreatedEvent): Promise<void> {
     if (!this.config.telegram.botToken) return;
     try {
