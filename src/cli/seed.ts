@@ -3,10 +3,8 @@ import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import * as bcrypt from 'bcrypt';
 import { AppError } from '../common/app-error';
-import { EventsModule } from '../common/events';
 import { AppConfig, loadConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
-import { DatabaseModule } from '../database/database.module';
+import { CoreModule } from '../core.module';
 import { Transactions } from '../database/transactions';
 import { GroupsModule } from '../groups/groups.module';
 import { GroupsService } from '../groups/groups.service';
@@ -14,8 +12,6 @@ import { InboxModule } from '../inbox/inbox.module';
 import { InboxService } from '../inbox/inbox.service';
 import { MessagesModule } from '../messages/messages.module';
 import { MessagesService } from '../messages/messages.service';
-import { CacheModule } from '../redis/cache.module';
-import { RedisModule } from '../redis/redis.module';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
 
@@ -42,17 +38,7 @@ class SeedModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: SeedModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule,
-        RedisModule,
-        CacheModule,
-        EventsModule,
-        UsersModule,
-        InboxModule,
-        GroupsModule,
-        MessagesModule,
-      ],
+      imports: [CoreModule.forRoot(config), UsersModule, InboxModule, GroupsModule, MessagesModule],
     };
   }
 }
