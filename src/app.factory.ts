@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 
@@ -16,11 +17,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.set(
-    'trust proxy',
-    config.trustProxy.split(',').map((s) => s.trim()),
-  );
+  app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.use(jsonBody(config.bodyLimitBytes));
   // The web client (client/): served here for local runs; Nginx serves it in Docker.
   app.useStaticAssets(join(__dirname, '..', 'client'));
@@ -28,7 +27,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
-  setupSwagger(app);
+  if (config.docsEnabled) setupSwagger(app);
   return app;
 }
 

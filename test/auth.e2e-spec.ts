@@ -59,14 +59,14 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     const dupEmail = await env.apiA.post('/auth/register', {
       email: user.email.toUpperCase(),
       username: uniqueName(),
-      password: 'password-1',
+      password: 'long-enough-pw',
     });
     expect(dupEmail.status).toBe(409);
     expect(dupEmail.body).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'EMAIL_TAKEN' });
     const dupName = await env.apiB.post('/auth/register', {
       email: `${uniqueName()}@x.io`,
       username: user.username.toUpperCase(),
-      password: 'password-1',
+      password: 'long-enough-pw',
     });
     expect(dupName.status).toBe(409);
     expect(dupName.body.code).toBe('USERNAME_TAKEN');
@@ -79,7 +79,7 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
         (i % 2 ? env.apiA : env.apiB).post('/auth/register', {
           email: `${username}${i}@x.io`,
           username,
-          password: 'password-1',
+          password: 'long-enough-pw',
         }),
       ),
     );
@@ -92,7 +92,7 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     ['short password', { email: 'ok@x.io', username: 'okname', password: 'short' }, 'password'],
     [
       'unknown field',
-      { email: 'ok@x.io', username: 'okname', password: 'password-1', isAdmin: true },
+      { email: 'ok@x.io', username: 'okname', password: 'long-enough-pw', isAdmin: true },
       'isAdmin',
     ],
     ['missing field', { email: 'ok@x.io', password: 'password-1' }, 'username'],
@@ -207,7 +207,7 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
       const res = await env.apiA.post('/auth/register', {
         email: `${username}@x.io`,
         username,
-        password: 'password-1',
+        password: 'long-enough-pw',
       });
       users.push({ ...res.body.user, token: res.body.accessToken });
     }
@@ -222,15 +222,16 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
 
     const byId = await api.get(`/users/${users[1].id}`);
     expect(byId.status).toBe(200);
+    // A stranger's profile: no email, no presence (see security.e2e-spec.ts for the rules).
     expect(Object.keys(byId.body).sort()).toEqual([
       'createdAt',
       'displayName',
-      'email',
       'id',
       'lastSeenAt',
       'online',
       'username',
     ]);
+    expect(byId.body).toMatchObject({ online: null, lastSeenAt: null });
     expect((await api.get('/users/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await api.get('/users/not-a-uuid')).status).toBe(400);
     for (const bad of ['limit=0', 'limit=101', 'limit=abc', 'offset=-1', 'offset=1.5']) {
@@ -286,46 +287,59 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
 });
 
 describe('auth rate limiting (Redis-backed, shared by instances)', () => {
-  const env = twoInstances({ THROTTLE_AUTH_PER_MINUTE: '3' });
+  // Each test speaks from loopback addresses of its own (127.0.0.x), so its limits never touch another test's.
+  const env = twoInstances({
+    THROTTLE_AUTH_PER_MINUTE: '3',
+    THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP: '100',
+  });
 
   it('per client IP: the 4th attempt in a minute gets 429 with Retry-After, on either instance', async () => {
-    const ip = { 'x-forwarded-for': '198.51.100.7' };
+    const from = (url: string) => new Api(url).fromAddress('127.0.0.21');
     const attempt = (api: Api) =>
-      api.post('/auth/login', { login: uniqueName('nobody'), password: 'whatever-1' }, ip);
+      api.post('/auth/login', { login: uniqueName('nobody'), password: 'whatever-1' });
     const statuses = [];
-    for (const api of [new Api(env.a.url), new Api(env.b.url), new Api(env.a.url)])
+    for (const api of [from(env.a.url), from(env.b.url), from(env.a.url)])
       statuses.push((await attempt(api)).status);
     expect(statuses).toEqual([401, 401, 401]);
-    const limited = await attempt(new Api(env.b.url));
+    const limited = await attempt(from(env.b.url));
     expect(limited.status).toBe(429);
     expect(limited.body.code).toBe('RATE_LIMITED');
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
     // Another address is not affected.
-    expect(
-      (
-        await new Api(env.a.url).post(
-          '/auth/login',
-          { login: 'x', password: 'y' },
-          { 'x-forwarded-for': '198.51.100.8' },
-        )
-      ).status,
-    ).toBe(401);
+    expect((await attempt(new Api(env.a.url).fromAddress('127.0.0.22'))).status).toBe(401);
   });
 
-  it('per account: attempts on one login from many addresses are limited too', async () => {
-    const login = uniqueName('victim');
+  it('a forged X-Forwarded-For from a direct client does not change the limited IP (TRUST_PROXY trusts nobody)', async () => {
+    const api = new Api(env.a.url).fromAddress('127.0.0.23');
     const statuses = [];
     for (let i = 0; i < 4; i++) {
-      const res = await new Api(i % 2 ? env.a.url : env.b.url).post(
+      const res = await api.post(
         '/auth/login',
-        { login, password: 'guess-1234' },
-        { 'x-forwarded-for': `203.0.113.${i + 1}` },
+        { login: uniqueName('nobody'), password: 'whatever-1' },
+        { 'x-forwarded-for': `198.51.100.${i + 1}`, 'x-real-ip': `198.51.100.${i + 1}` },
       );
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+});
+
+describe('auth rate limiting behind a trusted proxy', () => {
+  const env = twoInstances({ THROTTLE_AUTH_PER_MINUTE: '3', TRUST_PROXY: '127.0.0.24' });
+
+  it('X-Forwarded-For names the client only when it comes from the proxy TRUST_PROXY names', async () => {
+    const proxy = new Api(env.a.url).fromAddress('127.0.0.24');
+    const via = (client: string) =>
+      proxy.post(
+        '/auth/login',
+        { login: uniqueName('n'), password: 'whatever-1' },
+        { 'x-forwarded-for': client },
+      );
+    for (let i = 0; i < 3; i++) expect((await via('198.51.100.50')).status).toBe(401);
+    expect((await via('198.51.100.50')).status).toBe(429);
+    expect((await via('198.51.100.51')).status).toBe(401); // another client behind the same proxy
   });
 });
 

@@ -86,6 +86,26 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
     expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false });
   });
 
+  it('a newer link token revokes the older one; creating tokens is rate limited', async () => {
+    const alice = await registerUser(api, 'alice');
+    const older = await linkToken(alice);
+    const newer = await linkToken(alice);
+    // The old token must not re-link the account to whoever holds it.
+    fake.injectText(7201, 'mallory', `/start ${older}`);
+    expect((await fake.waitForSent(7201)).text).toMatch(/invalid, expired or already used/);
+    expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false });
+    fake.injectText(7202, 'alice_tg', `/start ${newer}`);
+    await fake.waitForSent(7202, (m) => m.text.startsWith('Linked!'));
+    expect((await alice.api.get('/telegram/link')).body.telegramUsername).toBe('alice_tg');
+
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await alice.api.post('/telegram/link')).status);
+    expect(statuses).toEqual([201, 201, 201, 429]); // 5 per minute, two spent above
+    const limited = await alice.api.post('/telegram/link');
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('a reused, expired or unknown token links nothing', async () => {
     const alice = await registerUser(api, 'alice');
     const bob = await registerUser(api, 'bob');

@@ -6,16 +6,26 @@ import { Tx } from '../database/transactions';
 import { MemberRole } from './chat-member.entity';
 import { ChatType } from './chat.entity';
 
+/** The unique key of a direct chat (the pair, in order) or, for a user alone, of their saved chat. */
+export const directKey = (userId: string, otherId: string) =>
+  userId === otherId ? userId : [userId, otherId].sort().join(':');
+
 export interface Member {
   userId: string;
   role: MemberRole;
 }
 
-/** A member as a chat view needs it: role, read mark, and the name a direct chat is titled with. */
+/** A member as a chat view needs it: role, and the name a direct chat is titled with. */
 export interface MemberState extends Member {
   chatId: string;
-  lastReadSeq: number;
   displayName: string;
+}
+
+/** Per chat: how many members, and the lowest read mark (every member has read up to it). */
+export interface MemberSummary {
+  chatId: string;
+  memberCount: number;
+  readAllSeq: number;
 }
 
 /** A chat row with what a chat view needs from its group (null for direct and saved chats). */
@@ -97,14 +107,39 @@ export class ChatsRepository {
     );
   }
 
-  memberStates(chatIds: string[]): Promise<MemberState[]> {
+  memberSummaries(chatIds: string[]): Promise<MemberSummary[]> {
     return this.db.query(
-      `SELECT cm.chat_id AS "chatId", cm.user_id AS "userId", cm.role, cm.last_read_seq AS "lastReadSeq",
-              u.display_name AS "displayName"
+      `SELECT chat_id AS "chatId", count(*)::int AS "memberCount", min(last_read_seq) AS "readAllSeq"
+         FROM chat_members WHERE chat_id = ANY($1) GROUP BY chat_id`,
+      [chatIds],
+    );
+  }
+
+  memberStates(chatIds: string[]): Promise<MemberState[]> {
+    if (chatIds.length === 0) return Promise.resolve([]);
+    return this.db.query(
+      `SELECT cm.chat_id AS "chatId", cm.user_id AS "userId", cm.role, u.display_name AS "displayName"
          FROM chat_members cm JOIN users u ON u.id = cm.user_id
         WHERE cm.chat_id = ANY($1) ORDER BY cm.joined_at, cm.user_id`,
       [chatIds],
     );
+  }
+
+  /** One page of a chat's members, longest-standing first, and how many there are. */
+  async membersPage(
+    chatId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: Member[]; total: number }> {
+    const [items, [{ total }]]: [Member[], { total: number }[]] = await Promise.all([
+      this.db.query(
+        `SELECT user_id AS "userId", role FROM chat_members WHERE chat_id = $1
+          ORDER BY joined_at, user_id LIMIT $2 OFFSET $3`,
+        [chatId, limit, offset],
+      ),
+      this.db.query(`SELECT count(*)::int AS total FROM chat_members WHERE chat_id = $1`, [chatId]),
+    ]);
+    return { items, total };
   }
 
   /** Everyone who shares at least one chat with the user. */
@@ -116,6 +151,30 @@ export class ChatsRepository {
       [userId],
     );
     return rows.map((r) => r.user_id);
+  }
+
+  /** Which of `userIds` share at least one chat with `viewerId` (the viewer's contacts among them). */
+  async sharingAChatWith(viewerId: string, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows: { user_id: string }[] = await this.db.query(
+      `SELECT DISTINCT other.user_id FROM chat_members mine
+         JOIN chat_members other ON other.chat_id = mine.chat_id
+        WHERE mine.user_id = $1 AND other.user_id = ANY($2) AND other.user_id <> $1`,
+      [viewerId, userIds],
+    );
+    return new Set(rows.map((r) => r.user_id));
+  }
+
+  /** Which of `userIds` have a direct chat with `userId` (their "contacts" for group invitations). */
+  async directPartners(userId: string, userIds: string[]): Promise<Set<string>> {
+    const keys = userIds.map((other) => directKey(userId, other));
+    if (keys.length === 0) return new Set();
+    const rows: { direct_key: string }[] = await this.db.query(
+      `SELECT direct_key FROM chats WHERE type = 'direct' AND direct_key = ANY($1)`,
+      [keys],
+    );
+    const found = new Set(rows.map((r) => r.direct_key));
+    return new Set(userIds.filter((other, i) => found.has(keys[i])));
   }
 
   /** Moves the read mark forward to `seq` (never back, never past the newest message); true when it moved. */
@@ -159,6 +218,14 @@ export class ChatsRepository {
   async insertGroupChat(tx: Tx): Promise<string> {
     const [chat]: { id: string }[] = await tx.query(`INSERT INTO chats (type) VALUES ('group') RETURNING id`);
     return chat.id;
+  }
+
+  async memberCount(tx: Tx, chatId: string): Promise<number> {
+    const [row]: { n: number }[] = await tx.query(
+      `SELECT count(*)::int AS n FROM chat_members WHERE chat_id = $1`,
+      [chatId],
+    );
+    return row.n;
   }
 
   async roles(tx: Tx, chatId: string, userIds: string[]): Promise<Map<string, MemberRole>> {

@@ -13,8 +13,17 @@ export class MembershipService {
     private readonly cache: VersionedCache,
   ) {}
 
+  /**
+   * An empty list (no such chat: every chat has a member) is not cached, so a flood of made-up ids leaves no
+   * keys behind; ids reach here in canonical form only (common/ids.ts), so one chat has one key.
+   */
   members(chatId: string): Promise<Member[]> {
-    return this.cache.getOrLoad(cacheKey(chatId), TTL_MS, () => this.chats.members(chatId));
+    return this.cache.getOrLoad(
+      cacheKey(chatId),
+      TTL_MS,
+      () => this.chats.members(chatId),
+      (members) => members.length > 0,
+    );
   }
 
   async memberIds(chatId: string): Promise<string[]> {

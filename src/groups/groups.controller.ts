@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -12,6 +12,8 @@ import {
 import { AuthUser, CurrentUser } from '../common/auth-user';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { IdParam } from '../common/ids';
+import { PageQueryDto } from '../common/page-query.dto';
+import { ChatMembersPageDto } from '../inbox/dto/chat.dto';
 import { AddMembersDto, CreateGroupDto, GroupDto, GroupNameDto, SetRoleDto } from './dto/group.dto';
 import { GroupsService } from './groups.service';
 
@@ -44,6 +46,16 @@ export class GroupsController {
     @Body() dto: GroupNameDto,
   ): Promise<GroupDto> {
     return this.groups.rename(auth.userId, id, dto.name);
+  }
+
+  @Get(':id/members')
+  @ApiOkResponse({ type: ChatMembersPageDto, description: 'Members only; longest-standing first' })
+  members(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', IdParam) id: string,
+    @Query() page: PageQueryDto,
+  ): Promise<ChatMembersPageDto> {
+    return this.groups.members(auth.userId, id, page.limit, page.offset);
   }
 
   @Post(':id/members')

@@ -1,13 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../chats/access.service';
 import { ChatsRepository } from '../chats/chats.repository';
 import { MembershipService } from '../chats/membership.service';
 import { AppError } from '../common/app-error';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { EventBus } from '../common/events';
 import { Transactions, Tx } from '../database/transactions';
-import { ChatViews } from '../inbox/chat-views';
+import { CHAT_MEMBERS_INLINE_MAX, ChatViews } from '../inbox/chat-views';
 import '../inbox/inbox.events';
 import { UsersService } from '../users/users.service';
+import { ChatMembersPageDto } from '../inbox/dto/chat.dto';
 import { GroupDto } from './dto/group.dto';
 import { Group, GroupsRepository } from './groups.repository';
 
@@ -18,6 +21,7 @@ import { Group, GroupsRepository } from './groups.repository';
 @Injectable()
 export class GroupsService {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly groups: GroupsRepository,
     private readonly chats: ChatsRepository,
     private readonly transactions: Transactions,
@@ -30,7 +34,9 @@ export class GroupsService {
 
   async create(creatorId: string, name: string, memberIds: string[]): Promise<GroupDto> {
     const others = [...new Set(memberIds)].filter((id) => id !== creatorId);
+    this.requireRoom(0, others.length + 1);
     await this.users.requireExisting(others);
+    await this.requireConsent(creatorId, others);
     const group = await this.transactions.run(async (tx) => {
       const chatId = await this.chats.insertGroupChat(tx);
       const created = await this.groups.insert(tx, chatId, name, creatorId);
@@ -72,8 +78,11 @@ export class GroupsService {
     await this.users.requireExisting(ids);
     const { group, added } = await this.transactions.run(async (tx) => {
       const locked = await this.lock(tx, groupId);
-      const roles = await this.chats.roles(tx, locked.chatId, [userId]);
+      const roles = await this.chats.roles(tx, locked.chatId, [userId, ...ids]);
       this.access.requireGroupRole('addMembers', roles.get(userId));
+      const joining = ids.filter((id) => !roles.has(id));
+      this.requireRoom(await this.chats.memberCount(tx, locked.chatId), joining.length);
+      await this.requireConsent(userId, joining);
       const newcomers = await this.chats.addMembers(tx, locked.chatId, ids);
       if (newcomers.length) await this.chats.touch(tx, locked.chatId);
       return { group: locked, added: newcomers };
@@ -131,6 +140,38 @@ export class GroupsService {
     return this.toDto(group);
   }
 
+  /** One page of the members (big groups' chat objects carry only memberCount). */
+  async members(userId: string, groupId: string, limit: number, offset: number): Promise<ChatMembersPageDto> {
+    const group = await this.groups.findById(groupId);
+    if (!group) throw notFound();
+    await this.access.requireMember(group.chatId, userId);
+    return this.chats.membersPage(group.chatId, limit, offset);
+  }
+
+  /** GROUP_MAX_MEMBERS bounds every group (and so the fan-out of each of its messages). */
+  private requireRoom(current: number, joining: number): void {
+    const max = this.config.groupMaxMembers;
+    if (current + joining > max)
+      throw new AppError('GROUP_FULL', `A group has at most ${max} members (it has ${current})`, { max });
+  }
+
+  /** Users who accept invitations only from contacts must share a direct chat with whoever adds them. */
+  private async requireConsent(actorId: string, userIds: string[]): Promise<void> {
+    const guarded = await this.users.contactsOnly(userIds);
+    if (guarded.length === 0) return;
+    const partners = await this.chats.directPartners(
+      actorId,
+      guarded.map((u) => u.id),
+    );
+    const refused = guarded.filter((u) => !partners.has(u.id));
+    if (refused.length === 0) return;
+    throw new AppError(
+      'GROUP_INVITE_FORBIDDEN',
+      `${refused.map((u) => u.displayName).join(', ')} only accept${refused.length === 1 ? 's' : ''} group invitations from contacts`,
+      { userIds: refused.map((u) => u.id) },
+    );
+  }
+
   private async lock(tx: Tx, groupId: string): Promise<Group> {
     const group = await this.groups.findAndLock(tx, groupId);
     if (!group) throw notFound();
@@ -146,14 +187,17 @@ export class GroupsService {
   }
 
   private async toDto(group: Group): Promise<GroupDto> {
-    return {
+    const members = await this.membership.members(group.chatId);
+    const dto: GroupDto = {
       id: group.id,
       chatId: group.chatId,
       name: group.name,
       creatorId: group.creatorId,
-      members: await this.membership.members(group.chatId),
+      memberCount: members.length,
       createdAt: group.createdAt.toISOString(),
     };
+    if (members.length <= CHAT_MEMBERS_INLINE_MAX) dto.members = members;
+    return dto;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '../chats/access.service';
-import { ChatsRepository } from '../chats/chats.repository';
+import { ChatsRepository, directKey } from '../chats/chats.repository';
 import { EventBus } from '../common/events';
 import { UsersService } from '../users/users.service';
 import { ChatViews } from './chat-views';
@@ -25,7 +25,7 @@ export class InboxService {
   async openDirect(userId: string, otherId: string): Promise<{ chat: ChatDto; created: boolean }> {
     const saved = userId === otherId;
     if (!saved) await this.users.requireExisting([otherId]);
-    const key = saved ? userId : [userId, otherId].sort().join(':');
+    const key = directKey(userId, otherId);
     const memberIds = saved ? [userId] : [userId, otherId];
 
     const createdId = await this.chats.insertKeyed(saved ? 'saved' : 'direct', key, memberIds);

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiNotFoundResponse,
@@ -9,7 +9,7 @@ import {
 import { AuthUser, CurrentUser } from '../common/auth-user';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { IdParam } from '../common/ids';
-import { UserDto, UserListDto, UserSearchQueryDto } from './dto/user.dto';
+import { UpdateProfileDto, UserDto, UserListDto, UserSearchQueryDto } from './dto/user.dto';
 import { ProfilesService } from './profiles.service';
 
 @ApiTags('users')
@@ -22,19 +22,25 @@ export class ProfilesController {
   @Get('me')
   @ApiOkResponse({ type: UserDto })
   me(@CurrentUser() auth: AuthUser): Promise<UserDto> {
-    return this.profiles.get(auth.userId);
+    return this.profiles.get(auth.userId, auth.userId);
+  }
+
+  @Patch('me')
+  @ApiOkResponse({ type: UserDto })
+  update(@CurrentUser() auth: AuthUser, @Body() dto: UpdateProfileDto): Promise<UserDto> {
+    return this.profiles.update(auth.userId, dto);
   }
 
   @Get()
   @ApiOkResponse({ type: UserListDto, description: 'Sorted by username' })
-  list(@Query() query: UserSearchQueryDto): Promise<UserListDto> {
-    return this.profiles.search(query.search, query.limit, query.offset);
+  list(@CurrentUser() auth: AuthUser, @Query() query: UserSearchQueryDto): Promise<UserListDto> {
+    return this.profiles.search(auth.userId, query.search, query.limit, query.offset);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@Param('id', IdParam) id: string): Promise<UserDto> {
-    return this.profiles.get(id);
+  get(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<UserDto> {
+    return this.profiles.get(auth.userId, id);
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChatsModule } from '../chats/chats.module';
 import { PresenceModule } from '../presence/presence.module';
 import { UsersModule } from '../users/users.module';
 import { ProfilesController } from './profiles.controller';
@@ -6,7 +7,7 @@ import { ProfilesService } from './profiles.service';
 
 /** /users: profiles and the people directory. */
 @Module({
-  imports: [UsersModule, PresenceModule],
+  imports: [UsersModule, ChatsModule, PresenceModule],
   controllers: [ProfilesController],
   providers: [ProfilesService],
   exports: [ProfilesService],

@@ -8,6 +8,8 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Server, Socket } from 'socket.io';
+import '../auth/auth.events';
+import type { SessionEndedEvent } from '../auth/auth.events';
 import { AuthService } from '../auth/auth.service';
 import { AccessService } from '../chats/access.service';
 import { OnAppEvent } from '../common/events';
@@ -21,16 +23,24 @@ import type { MessageChangedEvent, MessageCreatedEvent, ReceiptEvent } from '../
 import { MessagesService } from '../messages/messages.service';
 import '../presence/presence.events';
 import type { PresenceChangedEvent } from '../presence/presence.events';
-import { PRESENCE_HEARTBEAT_MS } from '../presence/presence.store';
 import { PresenceService } from '../presence/presence.service';
 import { createRedisAdapter } from './redis-adapter';
 import { userRoom } from './rooms';
-import { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from './socket-events';
+import {
+  ClientToServerEvents,
+  InterServerEvents,
+  ServerToClientEvents,
+  SessionEndReason,
+  SocketData,
+} from './socket-events';
 import { MarkReadPayloadDto, SendMessagePayloadDto, TypingPayloadDto } from './socket-payloads';
 import { TypingThrottle } from './typing-throttle';
 
 type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** How long an instance remembers a session that ended, to refuse a handshake that raced the news. */
+const ENDED_SESSION_MEMORY_MS = 30_000;
 
 /**
  * Translates between Socket.IO and the services, nothing more: it authenticates the handshake, puts every
@@ -38,6 +48,10 @@ type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerE
  * services' internal events into socket events sent to the members' rooms (on every instance, through the
  * Redis adapter). A plain Socket.IO server on Nest's HTTP server: handlers are bound once per socket with
  * `socket.on`, without a per-socket, per-handler observable chain.
+ *
+ * A socket lives only as long as its session and its access token: a session that ends (logout, deletion,
+ * refresh-token reuse) ends its sockets on every instance, and a socket whose token expires is closed, each
+ * with a last `session:ended`.
  */
 @Injectable()
 export class RealtimeGateway
@@ -46,8 +60,9 @@ export class RealtimeGateway
   private readonly logger = new Logger(RealtimeGateway.name);
   private server?: AppServer;
   private closeAdapter?: () => Promise<void>;
-  private heartbeat?: NodeJS.Timeout;
+  private expirySweep?: NodeJS.Timeout;
   private shuttingDown = false;
+  private readonly endedSessions = new Map<string, number>();
 
   constructor(
     private readonly http: HttpAdapterHost,
@@ -70,23 +85,32 @@ export class RealtimeGateway
     // A missing, bad or revoked token never connects: the client gets connect_error.
     server.use((socket, next) => {
       this.auth.authenticateToken(socket.handshake.auth?.token).then(
-        (user) => {
+        ({ user, expiresAt }) => {
+          if (this.endedSessions.has(user.sessionId)) return next(unauthorized());
           socket.data.user = user;
+          socket.data.expiresAt = expiresAt;
           next();
         },
-        () => next(Object.assign(new Error('Unauthorized'), { data: { code: 'UNAUTHORIZED' } })),
+        () => next(unauthorized()),
       );
     });
     server.on('connection', (socket) => this.onConnection(socket));
+    server.on('session:end', (payload) =>
+      this.endSessionHere(payload.userId, payload.sessionId, payload.reason),
+    );
     this.server = server;
-    this.heartbeat = setInterval(() => void this.refreshPresence(), PRESENCE_HEARTBEAT_MS);
-    this.heartbeat.unref();
+    this.presence.start(() =>
+      [...server.sockets.sockets.values()].map((s) => ({ userId: s.data.user.userId, socketId: s.id })),
+    );
+    this.expirySweep = setInterval(() => this.closeExpired(), 1000);
+    this.expirySweep.unref();
   }
 
   /** Once shutdown begins nothing more is sent: the Redis connections are about to close. */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
-    clearInterval(this.heartbeat);
+    this.presence.stop();
+    clearInterval(this.expirySweep);
     await this.server?.close();
   }
 
@@ -95,9 +119,17 @@ export class RealtimeGateway
   }
 
   private onConnection(socket: AppSocket): void {
-    const { userId } = socket.data.user;
+    const { userId, sessionId } = socket.data.user;
     void socket.join(userRoom(userId));
-    this.presence.socketConnected(userId, socket.id).catch((err) => this.logger.error(err));
+    // The session may have ended while this handshake was in flight.
+    if (this.endedSessions.has(sessionId)) return this.endSocket(socket, 'revoked');
+    this.presence
+      .socketConnected(userId, socket.id)
+      .then((evicted) => {
+        // Over MAX_SOCKETS_PER_USER: the oldest sockets go, wherever they are.
+        if (evicted.length && this.server) this.server.in(evicted).disconnectSockets(true);
+      })
+      .catch((err) => this.logger.error(err));
 
     socket.on('message:send', (payload, ack) =>
       this.reply(ack, async () => {
@@ -123,10 +155,45 @@ export class RealtimeGateway
       }),
     );
     socket.on('disconnect', () => {
-      // During a graceful shutdown clients reconnect to another instance; their entries expire if they don't.
+      // During a graceful shutdown clients reconnect to another instance; what is left is swept later.
       if (this.shuttingDown) return;
       this.presence.socketDisconnected(userId, socket.id).catch((err) => this.logger.error(err));
     });
+  }
+
+  @OnAppEvent('session.ended')
+  onSessionEnded({ userId, sessionId, reason }: SessionEndedEvent): void {
+    this.endSessionHere(userId, sessionId, reason);
+    this.server?.serverSideEmit('session:end', { userId, sessionId, reason });
+  }
+
+  /** Closes this instance's sockets of the session, and refuses handshakes that raced the news for a while. */
+  private endSessionHere(userId: string, sessionId: string, reason: SessionEndReason): void {
+    const now = Date.now();
+    this.endedSessions.set(sessionId, now);
+    for (const [id, at] of this.endedSessions)
+      if (now - at > ENDED_SESSION_MEMORY_MS) this.endedSessions.delete(id);
+    for (const socket of this.localSocketsOf(userId))
+      if (socket.data.user.sessionId === sessionId) this.endSocket(socket, reason);
+  }
+
+  /** An access token's end is its socket's end: the client refreshes and reconnects (auth re-read). */
+  private closeExpired(): void {
+    if (!this.server) return;
+    const now = Date.now();
+    for (const socket of this.server.sockets.sockets.values())
+      if (socket.data.expiresAt <= now) this.endSocket(socket, 'expired');
+  }
+
+  /** The last event reaches the client before the close (the close waits for the write buffer to drain). */
+  private endSocket(socket: AppSocket, reason: SessionEndReason): void {
+    socket.emit('session:ended', { reason });
+    socket.disconnect(true);
+  }
+
+  private localSocketsOf(userId: string): AppSocket[] {
+    const ids = this.server?.sockets.adapter.rooms.get(userRoom(userId)) ?? new Set<string>();
+    return [...ids].flatMap((id) => this.server?.sockets.sockets.get(id) ?? []);
   }
 
   @OnAppEvent('message.created')
@@ -154,10 +221,18 @@ export class RealtimeGateway
     this.emitTo(recipientIds, 'receipt', receipt);
   }
 
+  /** Members who see the same chat object get one broadcast together (a new group: usually everyone). */
   @OnAppEvent('chats.changed')
   onChatsChanged({ kind, views }: ChatsChangedEvent): void {
-    for (const { userId, chat } of views)
-      this.emitTo([userId], kind === 'new' ? 'chat:new' : 'chat:updated', chat);
+    const byPayload = new Map<string, { chat: (typeof views)[number]['chat']; userIds: string[] }>();
+    for (const { userId, chat } of views) {
+      const key = JSON.stringify(chat);
+      const entry = byPayload.get(key) ?? { chat, userIds: [] };
+      entry.userIds.push(userId);
+      byPayload.set(key, entry);
+    }
+    for (const { chat, userIds } of byPayload.values())
+      this.emitTo(userIds, kind === 'new' ? 'chat:new' : 'chat:updated', chat);
   }
 
   @OnAppEvent('chat.removed')
@@ -189,12 +264,6 @@ export class RealtimeGateway
       if (typeof ack === 'function') ack(reply);
     });
   }
-
-  private async refreshPresence(): Promise<void> {
-    if (!this.server) return;
-    const sockets = [...this.server.sockets.sockets.values()];
-    await this.presence
-      .heartbeat(sockets.map((s) => ({ userId: s.data.user.userId, socketId: s.id })))
-      .catch((err) => this.logger.warn(`presence heartbeat failed: ${String(err)}`));
-  }
 }
+
+const unauthorized = () => Object.assign(new Error('Unauthorized'), { data: { code: 'UNAUTHORIZED' } });

@@ -55,14 +55,22 @@ export interface ServerToClientEvents {
   'chat:updated': (chat: ChatDto) => void;
   'chat:removed': (payload: { chatId: string }) => void;
   'telegram:linked': (payload: { telegramUsername: string | null }) => void;
+  /** Last event before the server closes a socket whose session ended or whose access token expired. */
+  'session:ended': (payload: { reason: SessionEndReason }) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InterServerEvents {}
+export type SessionEndReason = 'logout' | 'revoked' | 'expired';
 
-/** What a connected socket carries: who it is (set by the handshake). */
+/** Between API instances (through the adapter): end a session's sockets wherever they are. */
+export interface InterServerEvents {
+  'session:end': (payload: { userId: string; sessionId: string; reason: SessionEndReason }) => void;
+}
+
+/** What a connected socket carries (set by the handshake). */
 export interface SocketData {
   user: AuthUser;
+  /** When the access token of the handshake expires (ms since the epoch): the socket ends then. */
+  expiresAt: number;
   /** Created on the socket's first typing notice. */
   typing?: TypingThrottle;
 }

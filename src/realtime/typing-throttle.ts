@@ -1,14 +1,19 @@
-/** A "typing: true" per socket and chat is relayed at most this often; "false" always goes through. */
+/** "Typing" is relayed at most this often per socket and chat. */
 export const TYPING_INTERVAL_MS = 1000;
 
-/** Per-socket memory of when "typing" was last relayed, by chat. */
+/**
+ * Per-socket memory of what was relayed, by chat. "Typing" goes out at most once per interval; "stopped" only
+ * when the last notice relayed said "typing" (so the others' indicator clears). Whatever a client sends — even
+ * a flood alternating the two — at most two notices a second per chat reach the others.
+ */
 export class TypingThrottle {
-  private readonly sentAt = new Map<string, number>();
+  private readonly state = new Map<string, { typingAt: number; typing: boolean }>();
 
-  /** Whether this typing notice should be relayed now (and records it if so). */
+  /** Whether this notice should be relayed now (and records it if so). */
   allow(chatId: string, isTyping: boolean, now = Date.now()): boolean {
-    if (isTyping && now - (this.sentAt.get(chatId) ?? 0) < TYPING_INTERVAL_MS) return false;
-    this.sentAt.set(chatId, isTyping ? now : 0);
-    return true;
+    const last = this.state.get(chatId) ?? { typingAt: -Infinity, typing: false };
+    const relay = isTyping ? now - last.typingAt >= TYPING_INTERVAL_MS : last.typing;
+    if (relay) this.state.set(chatId, { typingAt: isTyping ? now : last.typingAt, typing: isTyping });
+    return relay;
   }
 }

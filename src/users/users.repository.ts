@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { uniqueViolation } from '../database/postgres-errors';
 import { updateReturning } from '../database/sql';
-import { UQ_USERS_EMAIL, UQ_USERS_USERNAME, UserEntity } from './user.entity';
+import { GroupInvites, UQ_USERS_EMAIL, UQ_USERS_USERNAME, UserEntity } from './user.entity';
 
 export interface NewUser {
   email: string;
@@ -55,6 +55,25 @@ export class UsersRepository {
       .where('u.id = ANY(:ids)', { ids })
       .getRawMany<{ id: string }>();
     return new Set(rows.map((r) => r.id));
+  }
+
+  async updateProfile(
+    id: string,
+    changes: { displayName?: string; groupInvites?: GroupInvites },
+  ): Promise<UserEntity | null> {
+    if (Object.keys(changes).length) await this.users.update({ id }, changes);
+    return this.users.findOneBy({ id });
+  }
+
+  /** The users among `ids` who accept group invitations only from contacts. */
+  contactsOnly(ids: string[]): Promise<Pick<UserEntity, 'id' | 'displayName'>[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.users
+      .createQueryBuilder('u')
+      .select(['u.id AS id', 'u.display_name AS "displayName"'])
+      .where('u.id = ANY(:ids)', { ids })
+      .andWhere(`u.group_invites = 'contacts'`)
+      .getRawMany();
   }
 
   /** "Last seen now"; returns the stored time. */

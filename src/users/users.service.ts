@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { VersionedCache } from '../redis/versioned-cache';
-import { UserEntity } from './user.entity';
+import { GroupInvites, UserEntity } from './user.entity';
 import { NewUser, UsersRepository } from './users.repository';
 
 const PROFILE_TTL_MS = 5 * 60_000;
@@ -43,6 +43,21 @@ export class UsersService {
     const found = await this.users.existingIds(ids);
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length) throw new AppError('USER_NOT_FOUND', 'Unknown user', { userIds: missing });
+  }
+
+  async updateProfile(
+    id: string,
+    changes: { displayName?: string; groupInvites?: GroupInvites },
+  ): Promise<UserEntity> {
+    const user = await this.users.updateProfile(id, changes);
+    await this.cache.invalidate(profileKey(id));
+    if (!user) throw new AppError('USER_NOT_FOUND', 'User not found');
+    return user;
+  }
+
+  /** The users among `ids` who accept group invitations only from people they share a direct chat with. */
+  contactsOnly(ids: string[]): Promise<Pick<UserEntity, 'id' | 'displayName'>[]> {
+    return this.users.contactsOnly(ids);
   }
 
   /** Records "last seen now" (at each online/offline transition) and returns it. */

@@ -13,9 +13,12 @@ interface Received {
 /** A real Socket.IO client, typed with the server's events, that records every event it receives. */
 export class TestSocket {
   readonly events: Received[] = [];
+  /** Why the socket disconnected, once it has. */
+  disconnectReason?: string;
   private waiters: { match: (e: Received) => boolean; resolve: (p: any) => void }[] = [];
 
   constructor(readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>) {
+    socket.on('disconnect', (reason) => (this.disconnectReason = reason));
     socket.onAny((event: ServerEvent, payload: unknown) => {
       const entry = { event, payload };
       this.events.push(entry);
@@ -53,6 +56,18 @@ export class TestSocket {
   /** Emits a client event and resolves with its acknowledgement (any payload: tests send malformed ones too). */
   emitAck(event: keyof ClientToServerEvents, payload: unknown, timeoutMs = 5000): Promise<any> {
     return (this.socket.timeout(timeoutMs) as any).emitWithAck(event, payload);
+  }
+
+  /** Resolves with the disconnect reason (at once if it is already disconnected). */
+  disconnected(timeoutMs = 5000): Promise<string> {
+    if (this.disconnectReason) return Promise.resolve(this.disconnectReason);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('still connected')), timeoutMs);
+      this.socket.once('disconnect', (reason) => {
+        clearTimeout(timer);
+        resolve(reason);
+      });
+    });
   }
 
   /** The socket without event types, to send what a misbehaving client would. */

@@ -19,8 +19,14 @@ export class ChatDto {
     description: 'The other user (direct), the group name, or "Saved messages"',
   })
   title: string;
-  @ApiProperty({ type: [ChatMemberDto] })
-  members: ChatMemberDto[];
+  @ApiProperty({
+    type: [ChatMemberDto],
+    required: false,
+    description: 'Every member, when the chat has at most 100; bigger groups: page GET /groups/{id}/members',
+  })
+  members?: ChatMemberDto[];
+  @ApiProperty({ example: 3 })
+  memberCount: number;
   @ApiProperty({ example: 17 })
   lastSeq: number;
   @ApiProperty({ type: MessageDto, nullable: true })
@@ -36,6 +42,13 @@ export class ChatDto {
   groupId: string | null;
   @ApiProperty({ format: 'date-time' })
   updatedAt: string;
+}
+
+export class ChatMembersPageDto {
+  @ApiProperty({ type: [ChatMemberDto], description: 'Longest-standing first' })
+  items: ChatMemberDto[];
+  @ApiProperty({ example: 250 })
+  total: number;
 }
 
 export class OpenDirectChatDto {
