@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
+import { Lifecycle } from './common/lifecycle';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -20,6 +21,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.use(securityHeaders());
+  app.use(app.get(Lifecycle).httpGate());
   app.use(jsonBody(config.bodyLimitBytes));
   // The web client (client/): served here for local runs; Nginx serves it in Docker.
   app.useStaticAssets(join(__dirname, '..', 'client'));

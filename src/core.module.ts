@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { EventsModule } from './common/events';
+import { LifecycleModule } from './common/lifecycle';
 import { loggerParams } from './common/logging';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -8,7 +9,10 @@ import { DatabaseModule } from './database/database.module';
 import { CacheModule } from './redis/cache.module';
 import { RedisModule } from './redis/redis.module';
 
-/** What every process stands on: configuration, logging, PostgreSQL, Redis, the cache and the event bus (all global). */
+/**
+ * What every process stands on: configuration, logging, PostgreSQL, Redis, the cache, the event bus and the
+ * drain state (all global).
+ */
 @Module({})
 export class CoreModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -21,6 +25,7 @@ export class CoreModule {
         RedisModule,
         CacheModule,
         EventsModule,
+        LifecycleModule,
       ],
     };
   }

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { RunningApp, startApp, twoInstances } from './support/app';
 import { Api, registerUser, TestUser } from './support/http';
-import { connectSocket, settle } from './support/sockets';
+import Redis from 'ioredis';
+import { connectSocket, eventually, settle } from './support/sockets';
 
 describe('messages: idempotency, sequencing, history (two instances)', () => {
   const env = twoInstances();
@@ -127,6 +128,67 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     expect(seen).toEqual(oneToForty);
     const rows = await db.query(`SELECT seq FROM messages WHERE chat_id = $1 ORDER BY seq`, [group.chatId]);
     expect(rows.map((r: { seq: number }) => r.seq)).toEqual(oneToForty);
+  });
+
+  it('batched sends: seq follows commit order, createdAt never decreases with seq, each sender keeps its order', async () => {
+    const owner = await registerUser(env.apiA, 'own');
+    const senders = await Promise.all(Array.from({ length: 8 }, () => registerUser(env.apiA, 'snd')));
+    const group = (await owner.api.post('/groups', { name: 'Order', memberIds: senders.map((u) => u.id) }))
+      .body;
+    const sockets = await Promise.all(senders.map((u, i) => connect(i % 2 ? env.a : env.b, u)));
+    // Each socket fires 25 messages without waiting for acks, all at once: many land in one statement.
+    const acks = await Promise.all(
+      sockets.flatMap((socket, i) =>
+        Array.from({ length: 25 }, (_, n) =>
+          socket.emitAck('message:send', {
+            chatId: group.chatId,
+            text: `${i}:${n}`,
+            clientMsgId: `o-${i}-${n}`,
+          }),
+        ),
+      ),
+    );
+    expect(acks.every((a) => a.ok)).toBe(true);
+    const rows: { seq: number; text: string; created_at: Date; sender_id: string }[] = await db.query(
+      `SELECT seq, text, created_at, sender_id FROM messages WHERE chat_id = $1 ORDER BY seq`,
+      [group.chatId],
+    );
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    for (let i = 1; i < rows.length; i++)
+      expect(rows[i].created_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1].created_at.getTime());
+    for (const sender of senders) {
+      const own = rows.filter((r) => r.sender_id === sender.id).map((r) => Number(r.text.split(':')[1]));
+      expect(own).toEqual(Array.from({ length: 25 }, (_, n) => n)); // in the order this socket sent them
+    }
+    // Every ack carries the seq and createdAt that were stored.
+    const bySeq = new Map(rows.map((r) => [r.seq, r]));
+    for (const ack of acks)
+      expect(new Date(ack.data.createdAt).getTime()).toBe(bySeq.get(ack.data.seq)!.created_at.getTime());
+  });
+
+  it('a committed batch its instance never published is published by another instance (the delivery outbox)', async () => {
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
+    const chatId = await directChat(alice, bob);
+    const bobSocket = await connect(env.b, bob);
+    // What a crash right after the commit leaves behind: the row, and the batch's outbox entry, unacknowledged.
+    const id = crypto.randomUUID();
+    await db.query(
+      `WITH bump AS (UPDATE chats SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
+       INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text) SELECT $2, $1, last_seq, $3, 'orphan', 'lost?' FROM bump`,
+      [chatId, id, alice.id],
+    );
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      await redis.zadd('delivery:outbox', Date.now() - 2000, `${crypto.randomUUID()}|${id}`);
+      const delivered = await bobSocket.waitFor('message:new', (m) => m.id === id, 5000);
+      expect(delivered).toMatchObject({ id, chatId, text: 'lost?', senderId: alice.id });
+      await eventually(async () => (await redis.zcard('delivery:outbox')) === 0);
+    } finally {
+      await redis.quit();
+    }
+    await settle();
+    expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(1); // published once, not by both
   });
 
   it('history by offset, by beforeSeq and by afterSeq; bad parameters are 400', async () => {

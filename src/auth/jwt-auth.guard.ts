@@ -1,7 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { AppError } from '../common/app-error';
+import { AppError, unavailable } from '../common/app-error';
+import { isUnavailable } from '../common/unavailable';
 import { IS_PUBLIC } from '../common/auth-user';
 
 /** Global: every REST route needs a valid access token unless marked @Public(). */
@@ -22,6 +23,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   override handleRequest<T>(err: unknown, user: T): T {
     if (err instanceof AppError) throw err;
+    // Redis down while checking the session is an outage, not a bad token: the client keeps its session.
+    if (isUnavailable(err)) throw unavailable();
     if (err || !user) throw new AppError('UNAUTHORIZED', 'Missing, invalid, expired or revoked access token');
     return user;
   }

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'http';
+import { isUnavailable, UNAVAILABLE_RETRY_AFTER_SEC } from './unavailable';
 
 /**
  * One error vocabulary for REST and Socket.IO: domain code throws AppError with a code, and the transports
@@ -31,6 +32,8 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** The socket ack's name for SERVICE_UNAVAILABLE (the contract's). */
+  UNAVAILABLE: 503,
   TELEGRAM_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>;
 
@@ -72,8 +75,19 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/** PostgreSQL or Redis unreachable or too slow: a passing outage the client should retry, never a 500 or a 401. */
+export function unavailable(): AppError {
+  return new AppError(
+    'SERVICE_UNAVAILABLE',
+    'The service is temporarily unavailable; retry shortly',
+    undefined,
+    UNAVAILABLE_RETRY_AFTER_SEC,
+  );
+}
+
 /** Turns anything thrown into the public error shape; `internal` tells the caller to log it. */
 export function toErrorBody(err: unknown): { body: ErrorBody; internal: boolean } {
+  if (!(err instanceof AppError) && isUnavailable(err)) return toErrorBody(unavailable());
   if (err instanceof AppError)
     return { body: body(err.status, err.code, err.message, err.details, err.retryAfterSec), internal: false };
 

@@ -27,7 +27,9 @@ export async function toAck<T>(
   } catch (err) {
     const { body, internal } = toErrorBody(err);
     if (internal) onInternal(err);
-    const error: Extract<Ack<T>, { ok: false }>['error'] = { code: body.code, message: body.message };
+    // Sockets name an outage UNAVAILABLE (the contract's name for it); REST says SERVICE_UNAVAILABLE.
+    const code = body.statusCode === 503 && body.code === 'SERVICE_UNAVAILABLE' ? 'UNAVAILABLE' : body.code;
+    const error: Extract<Ack<T>, { ok: false }>['error'] = { code, message: body.message };
     if (body.details !== undefined) error.details = body.details;
     if (body.retryAfter !== undefined) error.retryAfter = body.retryAfter;
     return { ok: false, error };

@@ -32,6 +32,10 @@ export interface AppConfig {
   maxSocketsPerUser: number;
   /** An API instance whose heartbeat is older than this is dead: its sockets are swept (presence). */
   instanceTtlMs: number;
+  /** How long a SIGTERM waits for in-flight work (sends, requests) before closing anyway. */
+  shutdownDrainMs: number;
+  /** PostgreSQL statement timeout (server side) and, a little longer, the client-side query timeout. */
+  dbStatementTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -191,5 +195,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     groupMaxMembers: int(env, 'GROUP_MAX_MEMBERS', 1000, 2, 100_000),
     maxSocketsPerUser: int(env, 'MAX_SOCKETS_PER_USER', 20, 1, 1000),
     instanceTtlMs: int(env, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1000, 600_000),
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
   };
 }

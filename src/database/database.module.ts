@@ -11,7 +11,7 @@ import { typeormOptions } from './typeorm-options';
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        ...typeormOptions(config.databaseUrl),
+        ...typeormOptions(config.databaseUrl, [], config.dbStatementTimeoutMs),
         // Each feature module registers its own entities (TypeOrmModule.forFeature).
         autoLoadEntities: true,
         retryAttempts: 3,

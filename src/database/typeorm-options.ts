@@ -7,6 +7,23 @@ const MIGRATIONS = __filename.endsWith('.ts')
   : join(__dirname, '..', 'migrations', '*.js');
 
 /**
+ * Every query has a deadline, so a stalled or overloaded PostgreSQL turns into prompt 503s instead of requests
+ * that hang: the server cancels a statement after `statementTimeoutMs`; the client gives up a little later
+ * (a stopped server cannot cancel anything); waiting for a pooled connection, or opening one, is bounded too;
+ * and a transaction left idle (a crashed request) is ended by the server.
+ */
+export function poolOptions(statementTimeoutMs: number) {
+  return {
+    max: 20,
+    connectionTimeoutMillis: Math.min(statementTimeoutMs, 5000),
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 1000,
+    idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+    keepAlive: true,
+  };
+}
+
+/**
  * Connection options shared by the application, the CLI and the tests. The application registers its entities
  * through each feature module (TypeOrmModule.forFeature + autoLoadEntities); only the migration CLI needs the
  * whole list (src/cli/data-source.ts), so this layer imports no feature.
@@ -14,6 +31,7 @@ const MIGRATIONS = __filename.endsWith('.ts')
 export function typeormOptions(
   databaseUrl: string,
   entities: DataSourceOptions['entities'] = [],
+  statementTimeoutMs = 5000,
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -27,6 +45,6 @@ export function typeormOptions(
     installExtensions: false,
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 20, connectionTimeoutMillis: 5000 },
+    extra: poolOptions(statementTimeoutMs),
   };
 }

@@ -12,6 +12,7 @@ import { Public } from '../common/auth-user';
 import { AppError } from '../common/app-error';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { REDIS } from '../redis/redis.module';
+import { Lifecycle } from '../common/lifecycle';
 
 const TIMEOUT_MS = 1500;
 
@@ -24,6 +25,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   /** Liveness: the process answers. */
@@ -41,6 +43,8 @@ export class HealthController {
   })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
   async ready(): Promise<HealthCheckResult> {
+    // Draining (SIGTERM): tell the load balancer first, before anything stops.
+    if (this.lifecycle.draining) throw new AppError('SERVICE_UNAVAILABLE', 'Shutting down', undefined, 1);
     try {
       return await this.health.check([
         () => this.db.pingCheck('database', { timeout: TIMEOUT_MS }),

@@ -1,11 +1,17 @@
 import type { MessageDto, ReceiptDto } from './dto/message.dto';
 
-/** Events the messages module emits; each names the users it concerns. */
-export interface MessageCreatedEvent {
+export interface CreatedMessage {
   message: MessageDto;
   recipientIds: string[];
-  /** The socket that sent it (it gets the ack, not a message:new). */
+  /** The socket that sent it (it gets the ack, not a message:new); absent when published again. */
   originSocketId?: string;
+}
+
+/** Messages just committed (one batch), or committed earlier and published again by the outbox sweeper. */
+export interface MessagesCreatedEvent {
+  items: CreatedMessage[];
+  /** The DeliveryOutbox entry to acknowledge once the items are published. */
+  delivery?: string;
 }
 export interface MessageChangedEvent {
   message: MessageDto;
@@ -16,9 +22,10 @@ export interface ReceiptEvent {
   recipientIds: string[];
 }
 
+/** Events the messages module emits; each names the users it concerns. */
 declare module '../common/events' {
   interface AppEvents {
-    'message.created': MessageCreatedEvent;
+    'messages.created': MessagesCreatedEvent;
     'message.updated': MessageChangedEvent;
     'message.deleted': MessageChangedEvent;
     receipt: ReceiptEvent;

@@ -5,12 +5,22 @@ import { MessageEntity } from './message.entity';
 import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
 import { MessagesService } from './messages.service';
+import { DeliveryOutbox } from './delivery-outbox';
+import { MessageDelivery } from './message-delivery';
+import { SendBatcher } from './send-batcher';
 import { SendRateLimiter } from './send-rate-limiter';
 
 @Module({
   imports: [TypeOrmModule.forFeature([MessageEntity]), ChatsModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessagesService, SendRateLimiter],
-  exports: [MessagesRepository, MessagesService],
+  providers: [
+    MessagesRepository,
+    MessagesService,
+    SendRateLimiter,
+    SendBatcher,
+    DeliveryOutbox,
+    MessageDelivery,
+  ],
+  exports: [MessagesRepository, MessagesService, SendBatcher, DeliveryOutbox, MessageDelivery],
 })
 export class MessagesModule {}

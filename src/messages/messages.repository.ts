@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { uniqueViolation } from '../database/postgres-errors';
 import { updateReturning } from '../database/sql';
 import { MessageEntity, UQ_MESSAGES_SENDER_CLIENT_MSG_ID } from './message.entity';
@@ -15,29 +17,71 @@ const columns = (t = '') =>
 const COLUMNS = columns();
 
 /**
- * One statement, one round trip, all or nothing: check membership, take the next seq under the chat row's
- * lock (so seqs follow commit order with no gaps), insert, move the sender's read mark, and read the
- * recipients. A repeated (sender_id, client_msg_id) violates the unique index and rolls all of it back,
- * the seq increment included. The membership check here is the send path's access check (AccessService
- * only explains a refusal): it is atomic with the insert, so a removed member is refused at once.
+ * Group commit: many sends, one statement, one transaction, one round trip. For each chat in the batch it
+ * locks the chat row (in id order, so two batches never deadlock), takes the next seqs under that lock (so seqs
+ * follow commit order with no gaps, and a reader asking for "after seq N" never misses a commit), inserts the
+ * messages with a created_at that never decreases as seq grows (taken after the lock, and never before the
+ * chat's previous activity), moves each sender's read mark once, and returns each chat's members.
+ *
+ * Idempotency stays the unique index's decision, message by message: a (sender_id, client_msg_id) already
+ * stored comes back as 'existing' and takes no seq; one that another transaction is inserting right now makes
+ * the whole statement fail on the index (and roll back, seqs included), and the caller runs the batch again,
+ * which then finds it stored. Membership is checked here, atomically with the insert (the send path's access
+ * check; AccessService only explains a refusal): a non-member's message takes no seq and gets no row back.
  */
-const SEND_SQL = `
-WITH bump AS (
-  UPDATE chats SET last_seq = last_seq + 1, updated_at = now()
-   WHERE id = $1 AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2)
-  RETURNING last_seq
+const SEND_BATCH_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[])
+    WITH ORDINALITY AS t(id, chat_id, sender_id, client_msg_id, text, ord)
+), existing AS (
+  SELECT i.ord, m.* FROM input i
+    JOIN messages m ON m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id
+), fresh AS (
+  SELECT i.*, row_number() OVER (PARTITION BY i.chat_id ORDER BY i.ord) AS n FROM input i
+   WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.ord = i.ord)
+     AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id)
+), locked AS MATERIALIZED (
+  SELECT c.id FROM chats c WHERE c.id IN (SELECT chat_id FROM fresh) ORDER BY c.id FOR NO KEY UPDATE
+), bump AS (
+  UPDATE chats c SET last_seq = c.last_seq + f.cnt, updated_at = greatest(clock_timestamp(), c.updated_at)
+    FROM (SELECT chat_id, count(*)::int AS cnt FROM fresh GROUP BY chat_id) f
+   WHERE c.id = f.chat_id AND c.id IN (SELECT id FROM locked)
+  RETURNING c.id, c.last_seq - f.cnt AS base_seq, c.updated_at
 ), inserted AS (
-  INSERT INTO messages (chat_id, seq, sender_id, client_msg_id, text)
-  SELECT $1, last_seq, $2, $3, $4 FROM bump
-  RETURNING ${COLUMNS}
+  INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text, created_at)
+  SELECT f.id, f.chat_id, b.base_seq + f.n, f.sender_id, f.client_msg_id, f.text, b.updated_at
+    FROM fresh f JOIN bump b ON b.id = f.chat_id
+  RETURNING *
 ), own_mark AS (
-  UPDATE chat_members cm SET last_read_seq = inserted.seq FROM inserted
-   WHERE cm.chat_id = $1 AND cm.user_id = $2
+  UPDATE chat_members cm SET last_read_seq = x.seq
+    FROM (SELECT chat_id, sender_id, max(seq) AS seq FROM inserted GROUP BY chat_id, sender_id) x
+   WHERE cm.chat_id = x.chat_id AND cm.user_id = x.sender_id AND cm.last_read_seq < x.seq
 )
-SELECT inserted.*, ARRAY(SELECT user_id FROM chat_members WHERE chat_id = $1) AS "memberIds" FROM inserted`;
+SELECT 'inserted' AS status, f.ord, ${columns('ins.')}, NULL::uuid[] AS "memberIds"
+  FROM inserted ins JOIN fresh f ON f.id = ins.id
+UNION ALL
+SELECT 'existing', e.ord, ${columns('e.')}, NULL FROM existing e
+UNION ALL
+SELECT 'members', NULL, b.id, b.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       ARRAY(SELECT user_id FROM chat_members WHERE chat_id = b.id)
+  FROM bump b`;
 
-export type InsertMessageResult =
-  { kind: 'inserted'; message: Message; memberIds: string[] } | { kind: 'duplicate' } | { kind: 'refused' };
+/** A send as the batch statement takes it; `id` is chosen by the caller (so it is known before the commit). */
+export interface NewMessage {
+  id: string;
+  chatId: string;
+  senderId: string;
+  clientMsgId: string;
+  text: string;
+}
+
+/** Per input, in input order: stored now (with the chat's members), stored before, or refused (not a member). */
+export type SendOutcome =
+  | { kind: 'inserted'; message: Message; memberIds: string[] }
+  | { kind: 'existing'; message: Message }
+  | { kind: 'refused' };
+
+export class DuplicateInFlightError extends Error {}
 
 /** A message not yet read by a user, with what a notification shows about it. */
 export interface UnreadForNotification {
@@ -53,27 +97,42 @@ export interface UnreadForNotification {
 export class MessagesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** 'refused': the sender is not a member (or the chat does not exist); 'duplicate': the clientMsgId is taken. */
-  async insert(
-    chatId: string,
-    senderId: string,
-    clientMsgId: string,
-    text: string,
-  ): Promise<InsertMessageResult> {
+  /**
+   * Stores a batch of sends (see SEND_BATCH_SQL). Throws DuplicateInFlightError when another transaction was
+   * storing one of the same (sender, clientMsgId) at the same moment: nothing was stored; run it again.
+   */
+  async insertBatch(sends: NewMessage[]): Promise<SendOutcome[]> {
+    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    let rows: (Message & { status: string; ord: string | null; memberIds: string[] | null })[];
     try {
-      const rows: (Message & { memberIds: string[] })[] = await this.db.query(SEND_SQL, [
-        chatId,
-        senderId,
-        clientMsgId,
-        text,
-      ]);
-      if (rows.length === 0) return { kind: 'refused' };
-      const { memberIds, ...message } = rows[0];
-      return { kind: 'inserted', message, memberIds };
+      // A named statement: parsed and planned once per connection, not once per batch.
+      ({ rows } = await pool.query({
+        name: 'messages-send-batch',
+        text: SEND_BATCH_SQL,
+        values: [
+          sends.map((s) => s.id),
+          sends.map((s) => s.chatId),
+          sends.map((s) => s.senderId),
+          sends.map((s) => s.clientMsgId),
+          sends.map((s) => s.text),
+        ],
+      }));
     } catch (err) {
-      if (uniqueViolation(err) === UQ_MESSAGES_SENDER_CLIENT_MSG_ID) return { kind: 'duplicate' };
+      if (uniqueViolation(err) === UQ_MESSAGES_SENDER_CLIENT_MSG_ID) throw new DuplicateInFlightError();
       throw err;
     }
+    const members = new Map<string, string[]>();
+    const outcomes: SendOutcome[] = sends.map(() => ({ kind: 'refused' }));
+    for (const row of rows) if (row.status === 'members') members.set(row.id, row.memberIds!);
+    for (const { status, ord, memberIds: _none, ...message } of rows) {
+      if (status === 'members') continue;
+      const i = Number(ord) - 1;
+      outcomes[i] =
+        status === 'inserted'
+          ? { kind: 'inserted', message, memberIds: members.get(message.chatId)! }
+          : { kind: 'existing', message };
+    }
+    return outcomes;
   }
 
   async findBySender(senderId: string, clientMsgId: string): Promise<Message | null> {
@@ -82,6 +141,11 @@ export class MessagesRepository {
       [senderId, clientMsgId],
     );
     return rows[0] ?? null;
+  }
+
+  async findByIds(ids: string[]): Promise<Message[]> {
+    if (ids.length === 0) return [];
+    return this.db.query(`SELECT ${COLUMNS} FROM messages WHERE id = ANY($1) ORDER BY chat_id, seq`, [ids]);
   }
 
   async findById(id: string): Promise<Message | null> {

@@ -6,7 +6,8 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { EventBus } from '../common/events';
 import { Message, MessagesRepository } from './messages.repository';
 import { MessagesService } from './messages.service';
-import { SendRateLimiter } from './send-rate-limiter';
+import { SendBatcher } from './send-batcher';
+import { toMessageDto } from './dto/message.dto';
 
 const CHAT = '00000000-0000-4000-8000-0000000000c1';
 const ALICE = '00000000-0000-4000-8000-00000000000a';
@@ -30,110 +31,86 @@ function setup() {
   const chats = mockOf<ChatsRepository>();
   const membership = mockOf<MembershipService>();
   const access = mockOf<AccessService>();
-  const rateLimiter = mockOf<SendRateLimiter>();
+  const batcher = mockOf<SendBatcher>();
   const events = mockOf<EventBus>();
-  const service = new MessagesService(messages, chats, membership, access, rateLimiter, events);
-  rateLimiter.take.mockResolvedValue(null);
+  const service = new MessagesService(messages, chats, membership, access, batcher, events);
   chats.readAllSeq.mockResolvedValue(3);
-  return { service, messages, chats, membership, access, rateLimiter, events };
+  access.requireMember.mockResolvedValue({ member: { userId: ALICE, role: 'member' }, members: [] });
+  return { service, messages, chats, membership, access, batcher, events };
 }
 
 const expectCode = (promise: Promise<unknown>, code: ErrorCode) =>
   expect(promise).rejects.toMatchObject({ code } satisfies Partial<AppError>);
 
-describe('MessagesService.send', () => {
-  it('stores a new message, emits it once to every member, and reads it as unread by the others', async () => {
-    const t = setup();
-    t.messages.insert.mockResolvedValue({ kind: 'inserted', message: stored(), memberIds: [ALICE, BOB] });
-    const result = await t.service.send(ALICE, CHAT, { text: 'hello', clientMsgId: 'c-1' }, 'socket-1');
-    expect(result).toMatchObject({ created: true, message: { seq: 7, read: false } });
-    expect(t.events.emit).toHaveBeenCalledTimes(1);
-    expect(t.events.emit).toHaveBeenCalledWith('message.created', {
-      message: result.message,
-      recipientIds: [ALICE, BOB],
-      originSocketId: 'socket-1',
-    });
-    expect(t.rateLimiter.refund).not.toHaveBeenCalled();
-  });
+describe('MessagesService.send (what the batch statement said, in words a client can act on)', () => {
+  const input = { text: 'hello', clientMsgId: 'c-1' };
 
-  it('a saved-messages chat (only the sender) reads its new message as read', async () => {
+  it('hands the send to the batcher with the socket it came from, and returns the stored message as created', async () => {
     const t = setup();
-    t.messages.insert.mockResolvedValue({ kind: 'inserted', message: stored(), memberIds: [ALICE] });
-    expect((await t.service.send(ALICE, CHAT, { text: 'hello', clientMsgId: 'c-1' })).message.read).toBe(
-      true,
+    const message = toMessageDto(stored(), 6);
+    t.batcher.submit.mockResolvedValue({ kind: 'inserted', message });
+    expect(await t.service.send(ALICE, CHAT, input, 'socket-1')).toEqual({ message, created: true });
+    expect(t.batcher.submit).toHaveBeenCalledWith(
+      { chatId: CHAT, senderId: ALICE, clientMsgId: 'c-1', text: 'hello' },
+      'socket-1',
     );
   });
 
-  it('a replay (the unique index says the clientMsgId is taken) returns the stored message, refunds, emits nothing', async () => {
+  it('a replay (the unique index found the clientMsgId stored) returns the stored message, not created', async () => {
     const t = setup();
-    t.messages.insert.mockResolvedValue({ kind: 'duplicate' });
-    t.messages.findBySender.mockResolvedValue(stored());
-    const result = await t.service.send(ALICE, CHAT, { text: 'hello', clientMsgId: 'c-1' });
+    t.batcher.submit.mockResolvedValue({ kind: 'existing', message: stored() });
+    const result = await t.service.send(ALICE, CHAT, input);
     expect(result).toMatchObject({ created: false, message: { id: stored().id, read: false } });
-    expect(t.rateLimiter.refund).toHaveBeenCalledWith(ALICE);
     expect(t.events.emit).not.toHaveBeenCalled();
   });
 
   it('the same clientMsgId with another text, or for another chat, is a 409', async () => {
     const t = setup();
-    t.messages.insert.mockResolvedValue({ kind: 'duplicate' });
-    t.messages.findBySender.mockResolvedValue(stored({ text: 'something else' }));
-    await expectCode(
-      t.service.send(ALICE, CHAT, { text: 'hello', clientMsgId: 'c-1' }),
-      'CLIENT_MSG_ID_CONFLICT',
-    );
-    t.messages.findBySender.mockResolvedValue(stored({ chatId: '00000000-0000-4000-8000-0000000000c2' }));
-    await expectCode(
-      t.service.send(ALICE, CHAT, { text: 'hello', clientMsgId: 'c-1' }),
-      'CLIENT_MSG_ID_CONFLICT',
-    );
+    t.batcher.submit.mockResolvedValue({ kind: 'existing', message: stored({ text: 'something else' }) });
+    await expectCode(t.service.send(ALICE, CHAT, input), 'CLIENT_MSG_ID_CONFLICT');
+    t.batcher.submit.mockResolvedValue({
+      kind: 'existing',
+      message: stored({ chatId: '00000000-0000-4000-8000-0000000000c2' }),
+    });
+    await expectCode(t.service.send(ALICE, CHAT, input), 'CLIENT_MSG_ID_CONFLICT');
   });
 
   it('a replay of a deleted message returns it (its text is gone, so any text matches)', async () => {
     const t = setup();
-    t.messages.insert.mockResolvedValue({ kind: 'duplicate' });
-    t.messages.findBySender.mockResolvedValue(stored({ text: null, deletedAt: new Date() }));
+    t.batcher.submit.mockResolvedValue({
+      kind: 'existing',
+      message: stored({ text: null, deletedAt: new Date() }),
+    });
     expect((await t.service.send(ALICE, CHAT, { text: 'typo', clientMsgId: 'c-1' })).created).toBe(false);
   });
 
   it('over the rate limit, a replay is still free, but a new message is 429 with retryAfter', async () => {
     const t = setup();
-    t.rateLimiter.take.mockResolvedValue(4);
-    t.access.requireMember.mockResolvedValue({ member: { userId: ALICE, role: 'member' }, members: [] });
+    t.batcher.submit.mockResolvedValue({ kind: 'rate-limited', retryAfterSec: 4 });
     t.messages.findBySender.mockResolvedValueOnce(stored());
-    expect((await t.service.send(ALICE, CHAT, { text: 'hello', clientMsgId: 'c-1' })).created).toBe(false);
+    expect((await t.service.send(ALICE, CHAT, input)).created).toBe(false);
     t.messages.findBySender.mockResolvedValueOnce(null);
     await expect(t.service.send(ALICE, CHAT, { text: 'new', clientMsgId: 'c-2' })).rejects.toMatchObject({
       code: 'RATE_LIMITED',
       retryAfterSec: 4,
     });
-    expect(t.messages.insert).not.toHaveBeenCalled();
   });
 
   it('over the rate limit, a non-member learns nothing about stored messages', async () => {
     const t = setup();
-    t.rateLimiter.take.mockResolvedValue(4);
+    t.batcher.submit.mockResolvedValue({ kind: 'rate-limited', retryAfterSec: 4 });
     t.access.requireMember.mockRejectedValue(new AppError('NOT_A_MEMBER', 'no'));
-    await expectCode(t.service.send(BOB, CHAT, { text: 'hello', clientMsgId: 'c-1' }), 'NOT_A_MEMBER');
+    await expectCode(t.service.send(BOB, CHAT, input), 'NOT_A_MEMBER');
     expect(t.messages.findBySender).not.toHaveBeenCalled();
   });
 
-  it('a refused send (not a member / no chat) gives the rate-limit slot back and says which', async () => {
+  it('a refused send says whether the chat is missing (404) or the sender is not in it (403)', async () => {
     const t = setup();
-    t.messages.insert.mockResolvedValue({ kind: 'refused' });
+    t.batcher.submit.mockResolvedValue({ kind: 'refused' });
     t.access.requireMember.mockRejectedValue(new AppError('CHAT_NOT_FOUND', 'Chat not found'));
-    await expectCode(t.service.send(BOB, CHAT, { text: 'x', clientMsgId: 'c-9' }), 'CHAT_NOT_FOUND');
-    expect(t.rateLimiter.refund).toHaveBeenCalledWith(BOB);
-    expect(t.events.emit).not.toHaveBeenCalled();
-  });
-
-  it('a failing insert gives the slot back and fails', async () => {
-    const t = setup();
-    t.messages.insert.mockRejectedValue(new Error('connection reset'));
-    await expect(t.service.send(ALICE, CHAT, { text: 'x', clientMsgId: 'c-9' })).rejects.toThrow(
-      'connection reset',
-    );
-    expect(t.rateLimiter.refund).toHaveBeenCalledWith(ALICE);
+    await expectCode(t.service.send(BOB, CHAT, input), 'CHAT_NOT_FOUND');
+    t.access.requireMember.mockResolvedValue({ member: { userId: BOB, role: 'member' }, members: [] });
+    await expectCode(t.service.send(BOB, CHAT, input), 'NOT_A_MEMBER'); // removed between statement and check
   });
 });
 

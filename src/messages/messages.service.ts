@@ -7,7 +7,7 @@ import { EventBus } from '../common/events';
 import { HistoryPageDto, HistoryQueryDto, MessageDto, ReceiptDto, toMessageDto } from './dto/message.dto';
 import './messages.events';
 import { Message, MessagesRepository } from './messages.repository';
-import { SendRateLimiter } from './send-rate-limiter';
+import { SendBatcher } from './send-batcher';
 
 export interface SendInput {
   text: string;
@@ -22,15 +22,15 @@ export class MessagesService {
     private readonly chats: ChatsRepository,
     private readonly membership: MembershipService,
     private readonly access: AccessService,
-    private readonly rateLimiter: SendRateLimiter,
+    private readonly batcher: SendBatcher,
     private readonly events: EventBus,
   ) {}
 
   /**
    * The one send path for REST and Socket.IO; `created` is false for a replay of a stored clientMsgId.
-   * Idempotency is the unique index's decision (see MessagesRepository), so it holds across instances and
-   * transports. Membership is checked inside the insert statement, so the happy path asks Redis only for the
-   * rate limit; the (cached) membership lookup runs only to explain a refusal.
+   * Sends are stored in batches (SendBatcher: one statement and one commit for many); idempotency is the
+   * unique index's decision inside that statement, so it holds across instances and transports, and so does
+   * the membership check. The (cached) membership lookup here only explains a refusal.
    */
   async send(
     userId: string,
@@ -38,44 +38,30 @@ export class MessagesService {
     input: SendInput,
     originSocketId?: string,
   ): Promise<{ message: MessageDto; created: boolean }> {
-    const retryAfter = await this.rateLimiter.take(userId);
-    if (retryAfter !== null) {
-      // Replays of a stored message are free, even over the limit (for members only, as ever).
-      await this.access.requireMember(chatId, userId);
-      const stored = await this.findReplay(userId, chatId, input);
-      if (stored) return { message: stored, created: false };
-      throw new AppError('RATE_LIMITED', 'Sending too fast, slow down', undefined, retryAfter);
+    const result = await this.batcher.submit(
+      { chatId, senderId: userId, clientMsgId: input.clientMsgId, text: input.text },
+      originSocketId,
+    );
+    switch (result.kind) {
+      case 'inserted':
+        return { message: result.message, created: true };
+      case 'existing':
+        return { message: await this.asReplay(result.message, chatId, input), created: false };
+      case 'refused':
+        await this.access.requireMember(chatId, userId); // 404 or 403, whichever it is
+        throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
+      case 'rate-limited': {
+        // Replays of a stored message are free, even over the limit (for members only, as ever).
+        await this.access.requireMember(chatId, userId);
+        const stored = await this.messages.findBySender(userId, input.clientMsgId);
+        if (stored) return { message: await this.asReplay(stored, chatId, input), created: false };
+        throw new AppError('RATE_LIMITED', 'Sending too fast, slow down', undefined, result.retryAfterSec);
+      }
     }
-
-    const result = await this.messages
-      .insert(chatId, userId, input.clientMsgId, input.text)
-      .catch(async (err) => {
-        await this.rateLimiter.refund(userId);
-        throw err;
-      });
-    if (result.kind === 'duplicate') {
-      await this.rateLimiter.refund(userId);
-      const stored = await this.findReplay(userId, chatId, input);
-      // The unique index said it exists; only a concurrent hard delete could make it vanish.
-      if (!stored) throw new AppError('CONFLICT', 'The message could not be stored; retry');
-      return { message: stored, created: false };
-    }
-    if (result.kind === 'refused') {
-      await this.rateLimiter.refund(userId);
-      await this.access.requireMember(chatId, userId); // 404 or 403, whichever it is
-      throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
-    }
-    const { message: row, memberIds } = result;
-    // Nobody else has read a message that was just created, unless nobody else is there (saved messages).
-    const message = toMessageDto(row, memberIds.length > 1 ? row.seq - 1 : row.seq);
-    this.events.emit('message.created', { message, recipientIds: memberIds, originSocketId });
-    return { message, created: true };
   }
 
   /** The stored message of (sender, clientMsgId); 409 when it was for another chat or another text. */
-  private async findReplay(userId: string, chatId: string, input: SendInput): Promise<MessageDto | null> {
-    const stored = await this.messages.findBySender(userId, input.clientMsgId);
-    if (!stored) return null;
+  private async asReplay(stored: Message, chatId: string, input: SendInput): Promise<MessageDto> {
     if (stored.chatId !== chatId || (stored.deletedAt === null && stored.text !== input.text)) {
       throw new AppError(
         'CLIENT_MSG_ID_CONFLICT',

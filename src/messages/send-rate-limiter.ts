@@ -6,7 +6,10 @@ import { RateLimiter } from '../redis/rate-limiter';
 const WINDOW_MS = 10_000;
 const key = (userId: string) => `send-rate:${userId}`;
 
-/** THROTTLE_SEND_PER_10S per user, across instances; replays and refused sends give their slot back. */
+/**
+ * THROTTLE_SEND_PER_10S per user, across instances, taken for a whole batch of sends in one Redis call;
+ * replays and refused sends give their units back.
+ */
 @Injectable()
 export class SendRateLimiter {
   constructor(
@@ -14,12 +17,20 @@ export class SendRateLimiter {
     private readonly limiter: RateLimiter,
   ) {}
 
-  /** null when allowed; otherwise seconds to wait. */
-  take(userId: string): Promise<number | null> {
-    return this.limiter.take([{ key: key(userId), limit: this.config.throttle.sendPer10s }], WINDOW_MS);
+  /** For each sender, how many of their `count` sends may go now, and how long the rest must wait. */
+  async take(
+    wanted: Map<string, number>,
+  ): Promise<Map<string, { granted: number; retryAfterSec: number | null }>> {
+    const senders = [...wanted.keys()];
+    const results = await this.limiter.takeMany(
+      senders.map((s) => ({ key: key(s), limit: this.config.throttle.sendPer10s, count: wanted.get(s)! })),
+      WINDOW_MS,
+    );
+    return new Map(senders.map((s, i) => [s, results[i]]));
   }
 
-  refund(userId: string): Promise<void> {
-    return this.limiter.refund([key(userId)]);
+  async refund(counts: Map<string, number>): Promise<void> {
+    if (counts.size === 0) return;
+    return this.limiter.refundMany([...counts].map(([sender, count]) => ({ key: key(sender), count })));
   }
 }

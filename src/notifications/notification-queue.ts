@@ -22,10 +22,25 @@ export class RetryLaterError extends Error {
   }
 }
 
+/** Longest a Bot API call may take before the job gives up on it (and retries). */
+export const TELEGRAM_CALL_TIMEOUT_MS = 8000;
+/**
+ * Our per-(user, chat) lock outlives a Bot API call but not a crash: a worker killed mid-call leaves it for at
+ * most this long, and Bull re-runs the stalled job only after its own lock (BULL_LOCK_MS) lapsed and a stalled
+ * check (BULL_STALLED_INTERVAL_MS) saw it — by then our lock has expired, or the re-run takes it over (same job).
+ */
+export const JOB_LOCK_MS = TELEGRAM_CALL_TIMEOUT_MS + 2000;
+export const BULL_LOCK_MS = JOB_LOCK_MS + 5000;
+export const BULL_STALLED_INTERVAL_MS = 5000;
+
 /** Telegram limits: ~30 messages/s overall (the limiter); 1/s per chat is paced in the processor. */
 export const queueSettings: Pick<QueueOptions, 'limiter' | 'settings'> = {
   limiter: { max: 30, duration: 1000 },
   settings: {
+    lockDuration: BULL_LOCK_MS,
+    stalledInterval: BULL_STALLED_INTERVAL_MS,
+    // A job whose worker died twice is still retried, not failed: each death is one more stall.
+    maxStalledCount: 3,
     backoffStrategies: {
       telegram: (attemptsMade: number, err?: Error) =>
         err instanceof RetryLaterError

@@ -7,6 +7,15 @@ const notifiedKey = (userId: string) => `notify:notified:${userId}`;
 const chatSlotKey = (telegramChatId: number) => `notify:tg-slot:${telegramChatId}`;
 const lockKey = (userId: string, chatId: string) => `notify:lock:${userId}:${chatId}`;
 
+const LOCK = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 0
+end
+return math.max(1, redis.call('PTTL', KEYS[1]))`;
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
 /**
  * The notification pipeline's shared state in Redis, seen by every API instance and worker: gathering windows,
  * how far each (user, chat) was notified, the per-Telegram-chat pacing slot, and the per-(user, chat) job lock.
@@ -38,12 +47,17 @@ export class NotificationState {
     return (await this.redis.set(chatSlotKey(telegramChatId), '1', 'PX', 1000, 'NX')) === 'OK';
   }
 
-  /** Two jobs for one (user, chat) never run at once, on any worker. */
-  async lock(userId: string, chatId: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(lockKey(userId, chatId), owner, 'PX', ttlMs, 'NX')) === 'OK';
+  /**
+   * Two jobs for one (user, chat) never run at once, on any worker. The lock belongs to a job: a later attempt
+   * of the same job takes it over (the earlier attempt died — Bull re-runs a job only after its own lock
+   * lapsed), and it expires on its own after `ttlMs`. Returns 0 when taken, else the ms until it frees up.
+   */
+  async lock(userId: string, chatId: string, jobId: string, ttlMs: number): Promise<number> {
+    return Number(await this.redis.eval(LOCK, 1, lockKey(userId, chatId), jobId, ttlMs));
   }
 
-  async unlock(userId: string, chatId: string): Promise<void> {
-    await this.redis.del(lockKey(userId, chatId));
+  /** Releases the lock only if this job still holds it. */
+  async unlock(userId: string, chatId: string, jobId: string): Promise<void> {
+    await this.redis.eval(UNLOCK, 1, lockKey(userId, chatId), jobId);
   }
 }

@@ -6,7 +6,7 @@ import { MessagesRepository, UnreadForNotification } from '../messages/messages.
 import { PresenceStore } from '../presence/presence.store';
 import { TelegramBotService } from '../telegram/telegram-bot.service';
 import { TelegramLinksService } from '../telegram/telegram-links.service';
-import { NotifyJob, RetryLaterError } from './notification-queue';
+import { BULL_LOCK_MS, NotifyJob, RetryLaterError } from './notification-queue';
 import { NotificationState } from './notification-state';
 import { NotificationsProcessor } from './notifications.processor';
 
@@ -31,7 +31,7 @@ function setup() {
   const bot = mockOf<TelegramBotService>();
   (bot as { bot: unknown }).bot = {}; // the bot is configured
   const processor = new NotificationsProcessor(config, state, messages, presence, links, bot);
-  state.lock.mockResolvedValue(true);
+  state.lock.mockResolvedValue(0);
   state.takeChatSlot.mockResolvedValue(true);
   state.notifiedSeq.mockResolvedValue(0);
   presence.isOnline.mockResolvedValue(false);
@@ -56,7 +56,7 @@ describe('NotificationsProcessor: what gets gathered', () => {
     expect(text).toContain('3 new messages from Bob');
     expect(text).toContain(`https://chat.example.com/?chat=${CHAT}`);
     expect(t.state.recordNotified).toHaveBeenCalledWith(USER, CHAT, 6);
-    expect(t.state.unlock).toHaveBeenCalledWith(USER, CHAT);
+    expect(t.state.unlock).toHaveBeenCalledWith(USER, CHAT, 'job-1');
   });
 
   it.each([
@@ -90,6 +90,25 @@ describe('NotificationsProcessor: what gets gathered', () => {
     t.state.takeChatSlot.mockResolvedValue(false);
     await expect(t.processor.notify(t.job)).rejects.toMatchObject({ retryAfterMs: 1000 });
     expect(t.bot.send).not.toHaveBeenCalled();
+  });
+});
+
+describe('NotificationsProcessor: the per-(user, chat) lock', () => {
+  it('another job holding it: retry once it frees up, without touching Telegram', async () => {
+    const t = setup();
+    t.state.lock.mockResolvedValue(2500);
+    await expect(t.processor.notify(t.job)).rejects.toMatchObject({ retryAfterMs: 2600 });
+    expect(t.bot.send).not.toHaveBeenCalled();
+    expect(t.state.unlock).not.toHaveBeenCalled();
+  });
+
+  it('asks for the lock as this job, for less time than Bull waits before re-running a stalled job', async () => {
+    const t = setup();
+    t.messages.unreadForNotification.mockResolvedValue([]);
+    await t.processor.notify(t.job);
+    const [, , owner, ttl] = t.state.lock.mock.calls[0];
+    expect(owner).toBe('job-1');
+    expect(ttl).toBeLessThan(BULL_LOCK_MS);
   });
 });
 

@@ -8,7 +8,14 @@ import { MessagesRepository } from '../messages/messages.repository';
 import { PresenceStore } from '../presence/presence.store';
 import { TelegramBotService } from '../telegram/telegram-bot.service';
 import { TelegramLinksService } from '../telegram/telegram-links.service';
-import { NOTIFICATIONS_QUEUE, NOTIFY_JOB, NotifyJob, RetryLaterError } from './notification-queue';
+import {
+  JOB_LOCK_MS,
+  NOTIFICATIONS_QUEUE,
+  TELEGRAM_CALL_TIMEOUT_MS,
+  NOTIFY_JOB,
+  NotifyJob,
+  RetryLaterError,
+} from './notification-queue';
 import { notificationText } from './notification-text';
 import { NotificationState } from './notification-state';
 
@@ -37,13 +44,13 @@ export class NotificationsProcessor {
   async notify(job: Job<NotifyJob>): Promise<NotifyOutcome> {
     const { userId, chatId } = job.data;
     await this.state.closeWindow(userId, chatId);
-    if (!(await this.state.lock(userId, chatId, String(job.id), 60_000))) {
-      throw new RetryLaterError(1000, 'another notification for this chat is running');
-    }
+    const busyForMs = await this.state.lock(userId, chatId, String(job.id), JOB_LOCK_MS);
+    if (busyForMs > 0)
+      throw new RetryLaterError(busyForMs + 100, 'another notification for this chat is running');
     try {
       return await this.notifyLocked(userId, chatId);
     } finally {
-      await this.state.unlock(userId, chatId);
+      await this.state.unlock(userId, chatId, String(job.id));
     }
   }
 
@@ -69,7 +76,7 @@ export class NotificationsProcessor {
       rows.map((r) => ({ seq: r.seq, text: r.text, senderName: r.senderName })),
     );
     try {
-      await this.bot.send(telegramChatId, text);
+      await this.bot.send(telegramChatId, text, TELEGRAM_CALL_TIMEOUT_MS);
     } catch (err) {
       return this.onTelegramError(err, telegramChatId);
     }

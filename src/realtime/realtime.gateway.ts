@@ -7,20 +7,27 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import Redis from 'ioredis';
 import { Server, Socket } from 'socket.io';
 import '../auth/auth.events';
 import type { SessionEndedEvent } from '../auth/auth.events';
 import { AuthService } from '../auth/auth.service';
 import { AccessService } from '../chats/access.service';
+import { unavailable } from '../common/app-error';
 import { OnAppEvent } from '../common/events';
+import { Lifecycle } from '../common/lifecycle';
+import { isUnavailable } from '../common/unavailable';
 import { Ack, parsePayload, toAck } from '../common/socket-ack';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import '../inbox/inbox.events';
 import type { ChatRemovedEvent, ChatsChangedEvent } from '../inbox/inbox.events';
 import '../messages/messages.events';
-import type { MessageChangedEvent, MessageCreatedEvent, ReceiptEvent } from '../messages/messages.events';
+import { DeliveryOutbox } from '../messages/delivery-outbox';
+import { MessageDelivery } from '../messages/message-delivery';
+import type { MessageChangedEvent, MessagesCreatedEvent, ReceiptEvent } from '../messages/messages.events';
 import { MessagesService } from '../messages/messages.service';
+import { SendBatcher } from '../messages/send-batcher';
 import '../presence/presence.events';
 import type { PresenceChangedEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
@@ -59,9 +66,11 @@ export class RealtimeGateway
 {
   private readonly logger = new Logger(RealtimeGateway.name);
   private server?: AppServer;
+  private pub?: Redis;
   private closeAdapter?: () => Promise<void>;
   private expirySweep?: NodeJS.Timeout;
-  private shuttingDown = false;
+  /** Set once clients have been told to move: their disconnects are not offline transitions. */
+  private moving = false;
   private readonly endedSessions = new Map<string, number>();
 
   constructor(
@@ -71,6 +80,10 @@ export class RealtimeGateway
     private readonly messages: MessagesService,
     private readonly access: AccessService,
     private readonly presence: PresenceService,
+    private readonly batcher: SendBatcher,
+    private readonly outbox: DeliveryOutbox,
+    private readonly delivery: MessageDelivery,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -81,17 +94,20 @@ export class RealtimeGateway
     });
     const redis = createRedisAdapter(this.config.redisUrl);
     server.adapter(redis.adapter);
+    this.pub = redis.pub;
     this.closeAdapter = redis.close;
     // A missing, bad or revoked token never connects: the client gets connect_error.
+    // Redis down is "try again" (UNAVAILABLE), never "your token is bad" (UNAUTHORIZED).
     server.use((socket, next) => {
+      if (this.lifecycle.draining) return next(connectError('UNAVAILABLE'));
       this.auth.authenticateToken(socket.handshake.auth?.token).then(
         ({ user, expiresAt }) => {
-          if (this.endedSessions.has(user.sessionId)) return next(unauthorized());
+          if (this.endedSessions.has(user.sessionId)) return next(connectError('UNAUTHORIZED'));
           socket.data.user = user;
           socket.data.expiresAt = expiresAt;
           next();
         },
-        () => next(unauthorized()),
+        (err) => next(connectError(isUnavailable(err) ? 'UNAVAILABLE' : 'UNAUTHORIZED')),
       );
     });
     server.on('connection', (socket) => this.onConnection(socket));
@@ -102,15 +118,40 @@ export class RealtimeGateway
     this.presence.start(() =>
       [...server.sockets.sockets.values()].map((s) => ({ userId: s.data.user.userId, socketId: s.id })),
     );
+    this.delivery.start();
     this.expirySweep = setInterval(() => this.closeExpired(), 1000);
     this.expirySweep.unref();
   }
 
-  /** Once shutdown begins nothing more is sent: the Redis connections are about to close. */
+  /**
+   * Graceful shutdown (SIGTERM), in this order: refuse new work (readiness 503, HTTP 503, socket events and
+   * handshakes UNAVAILABLE); let accepted sends commit, publish and ack, and HTTP requests finish, for at most
+   * SHUTDOWN_DRAIN_MS; tell every client to move (server:shutdown, then the transport closes, so even a client
+   * that ignores the event reconnects — to another instance); only then do Redis and PostgreSQL close.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    this.shuttingDown = true;
-    this.presence.stop();
+    this.lifecycle.startDraining();
+    const drained = Promise.all([this.batcher.idle(), this.lifecycle.httpIdle()]).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      drained,
+      new Promise<false>(
+        (resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownDrainMs)),
+      ),
+    ]);
+    clearTimeout(timer);
+    if (!finished)
+      this.logger.warn(`drain not finished within ${this.config.shutdownDrainMs} ms; closing anyway`);
+    this.moving = true;
     clearInterval(this.expirySweep);
+    this.delivery.stop();
+    if (this.server) {
+      this.server.local.emit('server:shutdown', { reconnectAfterMs: 0 });
+      for (const socket of this.server.sockets.sockets.values()) socket.conn.close();
+    }
+    // What is left of this instance in presence is swept once its heartbeat is stale; the clients that moved
+    // are online elsewhere by then, so nobody flickers offline.
+    this.presence.stop();
     await this.server?.close();
   }
 
@@ -156,7 +197,7 @@ export class RealtimeGateway
     );
     socket.on('disconnect', () => {
       // During a graceful shutdown clients reconnect to another instance; what is left is swept later.
-      if (this.shuttingDown) return;
+      if (this.moving) return;
       this.presence.socketDisconnected(userId, socket.id).catch((err) => this.logger.error(err));
     });
   }
@@ -196,10 +237,18 @@ export class RealtimeGateway
     return [...ids].flatMap((id) => this.server?.sockets.sockets.get(id) ?? []);
   }
 
-  @OnAppEvent('message.created')
-  onMessageCreated({ message, recipientIds, originSocketId }: MessageCreatedEvent): void {
+  /**
+   * Publishes committed messages, then acknowledges their outbox entry on the connection that published them:
+   * Redis sees the acknowledgement only after the publications, so an entry is never cleared for messages that
+   * did not go out (see DeliveryOutbox).
+   */
+  @OnAppEvent('messages.created')
+  onMessagesCreated({ items, delivery }: MessagesCreatedEvent): void {
     // One broadcast to many rooms reaches each socket once, however many of the rooms it is in.
-    this.emitTo(recipientIds, 'message:new', message, originSocketId);
+    for (const { message, recipientIds, originSocketId } of items)
+      this.emitTo(recipientIds, 'message:new', message, originSocketId);
+    if (delivery && this.pub)
+      this.outbox.ack(delivery, this.pub).catch((err) => this.logger.warn(`outbox ack: ${String(err)}`));
   }
 
   @OnAppEvent('message.updated')
@@ -252,7 +301,7 @@ export class RealtimeGateway
     payload: Parameters<ServerToClientEvents[E]>[0],
     exceptSocketId?: string,
   ): void {
-    if (!this.server || this.shuttingDown || userIds.length === 0) return;
+    if (!this.server || userIds.length === 0) return;
     const target = this.server.to(userIds.map(userRoom));
     const args = [payload] as Parameters<ServerToClientEvents[E]>;
     (exceptSocketId ? target.except(exceptSocketId) : target).emit(event, ...args);
@@ -260,10 +309,18 @@ export class RealtimeGateway
 
   /** Runs a handler and acknowledges with its result or error; nothing escapes to the socket. */
   private reply<T>(ack: ((reply: Ack<T>) => void) | undefined, handler: () => Promise<T>): void {
-    void toAck(handler, (err) => this.logger.error(err instanceof Error ? err.stack : err)).then((reply) => {
+    const run = this.lifecycle.draining ? () => Promise.reject(this.lifecycle.refusal()) : handler;
+    void toAck(run, (err) => this.logger.error(err instanceof Error ? err.stack : err)).then((reply) => {
       if (typeof ack === 'function') ack(reply);
     });
   }
 }
 
-const unauthorized = () => Object.assign(new Error('Unauthorized'), { data: { code: 'UNAUTHORIZED' } });
+/** A refused handshake: connect_error with data.code the client can act on (refresh vs retry). */
+function connectError(code: 'UNAUTHORIZED' | 'UNAVAILABLE'): Error {
+  return code === 'UNAUTHORIZED'
+    ? Object.assign(new Error('Unauthorized'), { data: { code } })
+    : Object.assign(new Error('Service unavailable'), {
+        data: { code, retryAfter: unavailable().retryAfterSec },
+      });
+}

@@ -6,12 +6,16 @@ import { socketIoChannelKey } from './rooms';
 /** Socket.IO across API instances: rooms and broadcasts go through Redis pub/sub on two connections of its own. */
 export function createRedisAdapter(redisUrl: string): {
   adapter: ReturnType<typeof createAdapter>;
+  /** The connection broadcasts are published on (commands sent on it after a publish reach Redis after it). */
+  pub: Redis;
   close(): Promise<void>;
 } {
-  const pub = createRedisClient(redisUrl);
-  const sub = createRedisClient(redisUrl);
+  // No auto-pipelining here: the subscriber connection is in pub/sub mode, and publications go out as issued.
+  const pub = createRedisClient(redisUrl, { enableAutoPipelining: false });
+  const sub = createRedisClient(redisUrl, { enableAutoPipelining: false });
   return {
     adapter: createAdapter(pub, sub, { key: socketIoChannelKey(redisUrl) }),
+    pub,
     async close() {
       for (const client of [pub, sub] as Redis[]) await client.quit().catch(() => client.disconnect());
     },

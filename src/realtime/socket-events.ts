@@ -57,6 +57,8 @@ export interface ServerToClientEvents {
   'telegram:linked': (payload: { telegramUsername: string | null }) => void;
   /** Last event before the server closes a socket whose session ended or whose access token expired. */
   'session:ended': (payload: { reason: SessionEndReason }) => void;
+  /** This instance is shutting down: reconnect now (to another instance); nothing sent before was lost. */
+  'server:shutdown': (payload: { reconnectAfterMs: number }) => void;
 }
 
 export type SessionEndReason = 'logout' | 'revoked' | 'expired';

@@ -28,6 +28,27 @@ const REFUND = `for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+// Several units from several buckets at once (a batch of sends), each bucket granting what it has left.
+// KEYS: buckets; ARGV[1]: window ms, then per bucket its limit and the units wanted.
+// Returns per bucket { granted, ms until its window ends (when it could not grant all) or -1 }.
+const TAKE_MANY = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local limit, want = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local n = redis.call('INCRBY', key, want)
+  if n == want then redis.call('PEXPIRE', key, ARGV[1]) end
+  local over = math.max(0, math.min(want, n - limit))
+  if over > 0 then redis.call('DECRBY', key, over) end
+  out[2 * i - 1] = want - over
+  out[2 * i] = over > 0 and redis.call('PTTL', key) or -1
+end
+return out`;
+
+const REFUND_MANY = `for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, ARGV[i]) end
+end
+return 0`;
+
 /** The one rate limiter (sends, failed logins, Telegram link tokens): counted in Redis, atomic across instances. */
 @Injectable()
 export class RateLimiter {
@@ -45,6 +66,35 @@ export class RateLimiter {
       ),
     );
     return wait < 0 ? null : Math.max(1, Math.ceil(wait / 1000));
+  }
+
+  /** Takes `count` units from each bucket, or as many as it has left; says how many and, if short, the wait. */
+  async takeMany(
+    buckets: (Bucket & { count: number })[],
+    windowMs: number,
+  ): Promise<{ granted: number; retryAfterSec: number | null }[]> {
+    if (buckets.length === 0) return [];
+    const raw = (await this.redis.eval(
+      TAKE_MANY,
+      buckets.length,
+      ...buckets.map((b) => b.key),
+      windowMs,
+      ...buckets.flatMap((b) => [b.limit, b.count]),
+    )) as number[];
+    return buckets.map((_, i) => ({
+      granted: raw[2 * i],
+      retryAfterSec: raw[2 * i + 1] < 0 ? null : Math.max(1, Math.ceil(raw[2 * i + 1] / 1000)),
+    }));
+  }
+
+  async refundMany(refunds: { key: string; count: number }[]): Promise<void> {
+    if (refunds.length === 0) return;
+    await this.redis.eval(
+      REFUND_MANY,
+      refunds.length,
+      ...refunds.map((r) => r.key),
+      ...refunds.map((r) => r.count),
+    );
   }
 
   async refund(keys: string[]): Promise<void> {

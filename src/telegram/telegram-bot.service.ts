@@ -58,11 +58,14 @@ export class TelegramBotService implements OnApplicationBootstrap, OnApplication
     await this.redis.eval(RELEASE, 1, POLL_LOCK, this.instanceId).catch(() => undefined);
   }
 
-  /** Plain text: user text is never interpreted as markup. */
-  async send(telegramChatId: number, text: string): Promise<void> {
-    await this.bot!.telegram.sendMessage(telegramChatId, text, {
-      link_preview_options: { is_disabled: true },
-    });
+  /** Plain text: user text is never interpreted as markup. A call that hangs is abandoned (and retried). */
+  async send(telegramChatId: number, text: string, timeoutMs: number): Promise<void> {
+    await this.bot!.telegram.callApi(
+      'sendMessage',
+      { chat_id: telegramChatId, text, link_preview_options: { is_disabled: true } },
+      // Telegraf's types name the abort-controller polyfill; node-fetch takes the built-in signal as well.
+      { signal: AbortSignal.timeout(timeoutMs) as never },
+    );
   }
 
   private async tryToPoll(): Promise<void> {

@@ -1,0 +1,45 @@
+import { QueryFailedError } from 'typeorm';
+
+/** Seconds a client should wait before retrying after an outage answer (503 Retry-After / ack retryAfter). */
+export const UNAVAILABLE_RETRY_AFTER_SEC = 2;
+
+// PostgreSQL SQLSTATEs that mean "the database is not serving you right now", not "your request is wrong":
+// connection exceptions (08), shutdowns and "cannot connect now" (57P0x), statement timeout / cancel (57014),
+// insufficient resources (53), and the read-only state of a failing-over server (25006).
+const PG_UNAVAILABLE = /^(08|53|57P0[1-4]|57014|25006)/;
+const NODE_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const MESSAGES = [
+  /Connection terminated/i, // pg: server went away mid-query
+  /timeout exceeded when trying to connect/i, // pg pool: no connection within connectionTimeoutMillis
+  /Query read timeout/i, // pg: query_timeout
+  /Client has encountered a connection error/i,
+  /Connection is closed/i, // ioredis
+  /Reached the max retries per request limit/i, // ioredis MaxRetriesPerRequestError
+  /Command timed out/i, // ioredis commandTimeout
+  /Stream isn't writeable/i, // ioredis, offline queue off
+  /the database system is (starting up|shutting down|in recovery mode)/i,
+];
+
+/**
+ * Whether an error means PostgreSQL or Redis is unreachable or too slow (an outage: 503, retry later) rather
+ * than a bug (500) or a bad request. The one place that decides it, for REST, sockets and handshakes.
+ */
+export function isUnavailable(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 4; e = e.cause ?? e.driverError, depth++) {
+    if (e instanceof QueryFailedError && e.driverError) continue;
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    if (code && (NODE_UNAVAILABLE.has(code) || PG_UNAVAILABLE.test(code))) return true;
+    if (e.name === 'MaxRetriesPerRequestError') return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (MESSAGES.some((re) => re.test(message))) return true;
+  }
+  return false;
+}

@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import Redis from 'ioredis';
+import { REDIS } from '../redis/redis.module';
+
+const OUTBOX = 'delivery:outbox';
+/** A batch not acknowledged this long after it was recorded is published again, by whichever instance looks. */
+export const REDELIVER_AFTER_MS = 1500;
+
+// Claims up to ARGV[3] entries older than ARGV[2] ms (ARGV[1] = now) by renewing their score: another sweeper
+// sees them again only if this one also dies before acknowledging them.
+const CLAIM = `
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2], 'LIMIT', 0, ARGV[3])
+for _, entry in ipairs(stale) do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], entry) end
+return stale`;
+
+/**
+ * What makes "committed" imply "delivered live": before a batch of sends goes to PostgreSQL, its message ids
+ * are recorded here; after the messages are published to the sockets, the entry is acknowledged — on the very
+ * connection that published them, so Redis can only see the acknowledgement after the publication. An entry
+ * left behind (the instance died, or stalled, between the commit and the publish) is published again by
+ * another instance within about REDELIVER_AFTER_MS; ids whose statement never committed simply find no rows.
+ * Clients de-duplicate by message id, as the contract says.
+ */
+@Injectable()
+export class DeliveryOutbox {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async record(messageIds: string[]): Promise<string> {
+    const entry = `${randomUUID()}|${messageIds.join(',')}`;
+    await this.redis.zadd(OUTBOX, Date.now(), entry);
+    return entry;
+  }
+
+  /** `via`: the connection that published the messages (the default client when nothing was published). */
+  async ack(entry: string, via: Redis = this.redis): Promise<void> {
+    await via.zrem(OUTBOX, entry);
+  }
+
+  async claimStale(limit = 20): Promise<string[]> {
+    return (await this.redis.eval(CLAIM, 1, OUTBOX, Date.now(), REDELIVER_AFTER_MS, limit)) as string[];
+  }
+
+  static idsOf(entry: string): string[] {
+    return entry.slice(entry.indexOf('|') + 1).split(',');
+  }
+}

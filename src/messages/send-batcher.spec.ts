@@ -1,0 +1,198 @@
+import { mockOf } from '../../test/unit/mocks';
+import { EventBus } from '../common/events';
+import { DeliveryOutbox } from './delivery-outbox';
+import {
+  DuplicateInFlightError,
+  Message,
+  MessagesRepository,
+  NewMessage,
+  SendOutcome,
+} from './messages.repository';
+import { MAX_BATCH, MAX_WAITING, SendBatcher } from './send-batcher';
+import { SendRateLimiter } from './send-rate-limiter';
+
+const chat = (n: number) => `00000000-0000-4000-8000-0000000000c${n}`;
+const ALICE = '00000000-0000-4000-8000-00000000000a';
+const BOB = '00000000-0000-4000-8000-00000000000b';
+
+const row = (s: NewMessage, seq: number): Message => ({
+  ...s,
+  seq,
+  createdAt: new Date('2026-12-01T10:00:00Z'),
+  editedAt: null,
+  deletedAt: null,
+});
+
+function setup() {
+  const repo = mockOf<MessagesRepository>();
+  const limiter = mockOf<SendRateLimiter>();
+  const outbox = mockOf<DeliveryOutbox>();
+  const events = mockOf<EventBus>();
+  const batcher = new SendBatcher(repo, limiter, outbox, events);
+  // Everyone may send everything; every message is stored; seqs count up per chat.
+  limiter.take.mockImplementation(
+    async (wanted) => new Map([...wanted].map(([s, n]) => [s, { granted: n, retryAfterSec: null }])),
+  );
+  outbox.record.mockResolvedValue('entry-1');
+  const seqs = new Map<string, number>();
+  const batches: NewMessage[][] = [];
+  repo.insertBatch.mockImplementation(async (sends): Promise<SendOutcome[]> => {
+    batches.push(sends);
+    return sends.map((s) => {
+      const seq = (seqs.get(s.chatId) ?? 0) + 1;
+      seqs.set(s.chatId, seq);
+      return { kind: 'inserted', message: row(s, seq), memberIds: [ALICE, BOB] };
+    });
+  });
+  return { batcher, repo, limiter, outbox, events, batches };
+}
+
+const send = (chatId: string, clientMsgId: string, senderId = ALICE) => ({
+  chatId,
+  senderId,
+  clientMsgId,
+  text: clientMsgId,
+});
+
+describe('SendBatcher', () => {
+  it('sends that arrive together go as one statement, and each caller gets its own message', async () => {
+    const t = setup();
+    const results = await Promise.all(
+      [1, 2, 3].map((n) => t.batcher.submit(send(chat(n), `m${n}`), `sock-${n}`)),
+    );
+    expect(t.batches).toHaveLength(1);
+    expect(results.map((r) => r.kind === 'inserted' && r.message.clientMsgId)).toEqual(['m1', 'm2', 'm3']);
+    // One publication for the batch, carrying its outbox entry, with each message's origin socket.
+    expect(t.events.emit).toHaveBeenCalledTimes(1);
+    const [event, payload] = t.events.emit.mock.calls[0] as [string, any];
+    expect(event).toBe('messages.created');
+    expect(payload.delivery).toBe('entry-1');
+    expect(payload.items.map((i: any) => i.originSocketId)).toEqual(['sock-1', 'sock-2', 'sock-3']);
+    expect(t.outbox.record).toHaveBeenCalledWith(t.batches[0].map((s) => s.id));
+  });
+
+  it('a chat’s sends keep their order: the next batch waits while one of that chat is in flight', async () => {
+    const t = setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const original = t.repo.insertBatch.getMockImplementation()!;
+    t.repo.insertBatch.mockImplementationOnce(async (sends) => {
+      await gate;
+      return original(sends);
+    });
+    const first = t.batcher.submit(send(chat(1), 'a'));
+    await new Promise((r) => setImmediate(r)); // the first batch is in flight
+    const later = [t.batcher.submit(send(chat(1), 'b')), t.batcher.submit(send(chat(2), 'c'))];
+    await new Promise((r) => setImmediate(r));
+    // chat 2 went on without waiting; chat 1's second send waits for its first.
+    expect(t.batches.map((b) => b.map((s) => s.clientMsgId))).toEqual([['c']]);
+    release();
+    await Promise.all([first, ...later]);
+    expect(t.batches.map((b) => b.map((s) => s.clientMsgId))).toEqual([['c'], ['a'], ['b']]);
+  });
+
+  it('the same (sender, clientMsgId) twice never shares a statement: the second reads as a replay', async () => {
+    const t = setup();
+    t.repo.insertBatch
+      .mockImplementationOnce(async (sends) =>
+        sends.map((s) => ({ kind: 'inserted', message: row(s, 1), memberIds: [ALICE] })),
+      )
+      .mockImplementationOnce(async (sends) => sends.map((s) => ({ kind: 'existing', message: row(s, 1) })));
+    const [a, b] = await Promise.all([
+      t.batcher.submit(send(chat(1), 'dup')),
+      t.batcher.submit(send(chat(1), 'dup')),
+    ]);
+    expect(t.repo.insertBatch).toHaveBeenCalledTimes(2);
+    expect([a.kind, b.kind]).toEqual(['inserted', 'existing']);
+  });
+
+  it('over the rate limit: the sender’s first sends go, the rest are answered rate-limited and not stored', async () => {
+    const t = setup();
+    t.limiter.take.mockResolvedValueOnce(
+      new Map([
+        [ALICE, { granted: 1, retryAfterSec: 7 }],
+        [BOB, { granted: 1, retryAfterSec: null }],
+      ]),
+    );
+    const results = await Promise.all([
+      t.batcher.submit(send(chat(1), 'a1')),
+      t.batcher.submit(send(chat(1), 'b1', BOB)),
+      t.batcher.submit(send(chat(2), 'a2')),
+    ]);
+    expect(results.map((r) => r.kind)).toEqual(['inserted', 'inserted', 'rate-limited']);
+    expect(results[2]).toEqual({ kind: 'rate-limited', retryAfterSec: 7 });
+    expect(t.batches[0].map((s) => s.clientMsgId)).toEqual(['a1', 'b1']);
+  });
+
+  it('replays and refusals give their rate-limit units back; nothing stored means the outbox entry is cleared', async () => {
+    const t = setup();
+    t.repo.insertBatch.mockImplementationOnce(async (sends) => [
+      { kind: 'existing', message: row(sends[0], 1) },
+      { kind: 'refused' },
+    ]);
+    await Promise.all([t.batcher.submit(send(chat(1), 'old')), t.batcher.submit(send(chat(2), 'nope', BOB))]);
+    await t.batcher.idle(); // the bookkeeping after the answers
+    expect(t.limiter.refund).toHaveBeenCalledWith(
+      new Map([
+        [ALICE, 1],
+        [BOB, 1],
+      ]),
+    );
+    expect(t.events.emit).not.toHaveBeenCalled();
+    expect(t.outbox.ack).toHaveBeenCalledWith('entry-1');
+  });
+
+  it('a duplicate racing on another instance: the statement runs again and reads it as stored', async () => {
+    const t = setup();
+    t.repo.insertBatch
+      .mockRejectedValueOnce(new DuplicateInFlightError())
+      .mockImplementationOnce(async (sends) => [{ kind: 'existing', message: row(sends[0], 1) }]);
+    expect((await t.batcher.submit(send(chat(1), 'race'))).kind).toBe('existing');
+    expect(t.repo.insertBatch).toHaveBeenCalledTimes(2);
+  });
+
+  it('a failing statement fails every caller of the batch, refunds them, and leaves the outbox entry', async () => {
+    const t = setup();
+    t.repo.insertBatch.mockRejectedValueOnce(new Error('Connection terminated'));
+    const results = await Promise.allSettled([
+      t.batcher.submit(send(chat(1), 'x')),
+      t.batcher.submit(send(chat(2), 'y')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(t.limiter.refund).toHaveBeenCalledWith(new Map([[ALICE, 2]]));
+    expect(t.outbox.ack).not.toHaveBeenCalled(); // the commit may have happened: the sweeper decides
+  });
+
+  it('at most MAX_BATCH per statement; beyond MAX_WAITING waiting sends it refuses at once (503)', async () => {
+    const t = setup();
+    const many = Array.from({ length: MAX_BATCH + 5 }, (_, i) =>
+      t.batcher.submit(send(chat(1 + (i % 9)), `m${i}`)),
+    );
+    await Promise.all(many);
+    expect(Math.max(...t.batches.map((b) => b.length))).toBeLessThanOrEqual(MAX_BATCH);
+
+    let release!: () => void;
+    t.repo.insertBatch.mockImplementation(() => new Promise((r) => (release = () => r([]))));
+    const flood = Array.from({ length: MAX_WAITING + 10 }, (_, i) =>
+      t.batcher.submit(send(chat(1), `f${i}`)).catch((e) => e),
+    );
+    const refused = (await Promise.race([
+      Promise.all(flood.slice(-10)),
+      new Promise((r) => setTimeout(r, 1000)),
+    ])) as any[];
+    expect(refused.every((e) => e?.code === 'SERVICE_UNAVAILABLE')).toBe(true);
+    release();
+  });
+
+  it('idle() resolves once nothing is waiting or in flight', async () => {
+    const t = setup();
+    await expect(t.batcher.idle()).resolves.toBeUndefined();
+    const pending = t.batcher.submit(send(chat(1), 'late'));
+    let idle = false;
+    const waiting = t.batcher.idle().then(() => (idle = true));
+    expect(idle).toBe(false);
+    await pending;
+    await waiting;
+    expect(idle).toBe(true);
+  });
+});

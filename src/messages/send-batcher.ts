@@ -1,0 +1,198 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import { AppError } from '../common/app-error';
+import { EventBus } from '../common/events';
+import { DeliveryOutbox } from './delivery-outbox';
+import { MessageDto, toMessageDto } from './dto/message.dto';
+import './messages.events';
+import { DuplicateInFlightError, Message, MessagesRepository, NewMessage } from './messages.repository';
+import { SendRateLimiter } from './send-rate-limiter';
+
+/** Sends per statement, and statements in flight at once (each holds one PostgreSQL connection). */
+export const MAX_BATCH = 128;
+export const MAX_IN_FLIGHT = 4;
+/** Beyond this many waiting sends the instance is overloaded: refuse at once (503) rather than queue for seconds. */
+export const MAX_WAITING = 5000;
+
+export type SendResult =
+  | { kind: 'inserted'; message: MessageDto }
+  | { kind: 'existing'; message: Message }
+  | { kind: 'refused' }
+  | { kind: 'rate-limited'; retryAfterSec: number };
+
+interface Pending {
+  send: NewMessage;
+  originSocketId?: string;
+  resolve(result: SendResult): void;
+  reject(err: unknown): void;
+}
+
+const keyOf = (s: NewMessage) => `${s.senderId}:${s.clientMsgId}`;
+
+/**
+ * Group commit for sends. Sends that arrive while earlier ones are being stored wait and then go together:
+ * one rate-limit call to Redis, one statement and one commit in PostgreSQL, one outbox entry, for the whole
+ * batch — while each caller still gets its own result, only after the commit. When idle a send goes at once
+ * (the next turn of the event loop), so batching adds no latency at low load; under load, batches grow.
+ *
+ * Order: sends to one chat never run in two statements at once, so a sender's messages to a chat are stored
+ * in the order they arrived here; the same (sender, clientMsgId) twice waits for the first and then reads as
+ * a replay.
+ */
+@Injectable()
+export class SendBatcher {
+  private readonly logger = new Logger(SendBatcher.name);
+  private queue: Pending[] = [];
+  private running = 0;
+  private scheduled = false;
+  private readonly busyChats = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly rateLimiter: SendRateLimiter,
+    private readonly outbox: DeliveryOutbox,
+    private readonly events: EventBus,
+  ) {}
+
+  submit(send: Omit<NewMessage, 'id'>, originSocketId?: string): Promise<SendResult> {
+    if (this.queue.length >= MAX_WAITING)
+      return Promise.reject(
+        new AppError('SERVICE_UNAVAILABLE', 'The server is busy; retry shortly', undefined, 1),
+      );
+    return new Promise((resolve, reject) => {
+      this.queue.push({ send: { ...send, id: randomUUID() }, originSocketId, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once nothing is waiting or being stored (graceful shutdown waits for this). */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After this turn's I/O callbacks: sends that arrived together leave together.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) break;
+      this.running += 1;
+      for (const p of batch) this.busyChats.add(p.send.chatId);
+      void this.run(batch).finally(() => {
+        this.running -= 1;
+        for (const p of batch) this.busyChats.delete(p.send.chatId);
+        if (this.queue.length > 0) this.pump();
+        else if (this.running === 0) this.idleWaiters.splice(0).forEach((w) => w());
+      });
+    }
+  }
+
+  /** The oldest sends that may go now, keeping each chat's order and each (sender, clientMsgId) once. */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const keys = new Set<string>();
+    const held = new Set<string>(this.busyChats);
+    for (const p of this.queue) {
+      const chat = p.send.chatId;
+      if (batch.length < MAX_BATCH && !held.has(chat) && !keys.has(keyOf(p.send))) {
+        batch.push(p);
+        keys.add(keyOf(p.send));
+      } else {
+        rest.push(p);
+        held.add(chat); // later sends to this chat wait too, so they cannot overtake this one
+      }
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    const bySender = new Map<string, number>();
+    for (const p of batch) bySender.set(p.send.senderId, (bySender.get(p.send.senderId) ?? 0) + 1);
+    let allowed: Pending[];
+    let entry: string;
+    try {
+      // Issued in the same turn, so ioredis sends them as one pipeline: one round trip.
+      const [grants, recorded] = await Promise.all([
+        this.rateLimiter.take(bySender),
+        this.outbox.record(batch.map((p) => p.send.id)),
+      ]);
+      entry = recorded;
+      const left = new Map([...grants].map(([sender, g]) => [sender, g.granted]));
+      allowed = batch.filter((p) => {
+        const n = left.get(p.send.senderId)!;
+        if (n > 0) return (left.set(p.send.senderId, n - 1), true);
+        p.resolve({ kind: 'rate-limited', retryAfterSec: grants.get(p.send.senderId)!.retryAfterSec ?? 1 });
+        return false;
+      });
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+
+    try {
+      const outcomes = await this.store(allowed.map((p) => p.send));
+      const refunds = new Map<string, number>();
+      const created = [];
+      for (const [i, p] of allowed.entries()) {
+        const outcome = outcomes[i];
+        if (outcome.kind === 'inserted') {
+          const { message: row, memberIds } = outcome;
+          // Nobody else has read a message that was just created, unless nobody else is there (saved messages).
+          const message = toMessageDto(row, memberIds.length > 1 ? row.seq - 1 : row.seq);
+          created.push({ message, recipientIds: memberIds, originSocketId: p.originSocketId });
+          p.resolve({ kind: 'inserted', message });
+        } else {
+          refunds.set(p.send.senderId, (refunds.get(p.send.senderId) ?? 0) + 1);
+          p.resolve(outcome);
+        }
+      }
+      // The gateway publishes these and acknowledges the outbox entry on the connection that published them.
+      if (created.length) this.events.emit('messages.created', { items: created, delivery: entry });
+      else await this.bestEffort(() => this.outbox.ack(entry));
+      await this.bestEffort(() => this.rateLimiter.refund(refunds));
+    } catch (err) {
+      // Whether the statement committed is unknown (a lost connection): the outbox entry stays, so anything
+      // that did commit is still published; the callers retry with the same clientMsgId and get replays.
+      for (const p of allowed) p.reject(err);
+      await this.bestEffort(() => this.rateLimiter.refund(countBySender(allowed)));
+    }
+  }
+
+  /** Bookkeeping after the answer is decided: a failure costs a rate-limit unit or a redelivery, nothing more. */
+  private async bestEffort(work: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      this.logger.warn(`after a send batch: ${String(err)}`);
+    }
+  }
+
+  /** A concurrent duplicate on another instance rolls the statement back; the second attempt sees it stored. */
+  private async store(sends: NewMessage[]) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return sends.length ? await this.messages.insertBatch(sends) : [];
+      } catch (err) {
+        if (!(err instanceof DuplicateInFlightError) || attempt === 3) throw err;
+      }
+    }
+  }
+}
+
+function countBySender(pending: Pending[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const p of pending) counts.set(p.send.senderId, (counts.get(p.send.senderId) ?? 0) + 1);
+  return counts;
+}
