@@ -4,7 +4,7 @@
  * GC counters, and the arithmetic that turns deliveries and ladder steps into figures.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
@@ -111,19 +111,27 @@ describe('loop-monitor (preloaded into the measured servers)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-monitor-'));
-    // A process holding what it is told to allocate: 1,000 instances of a class only it has.
-    const script = `
-      class BenchProbe { constructor(i) { this.i = i; this.tag = 'probe-' + i; this.list = [i, i + 1]; } }
-      global.keep = [];
-      process.on('message', (m) => {
-        if (m.type === 'alloc') { for (let i = 0; i < 1000; i++) keep.push(new BenchProbe(i)); process.send({ type: 'allocated' }); }
-        if (m.type === 'collect') { global.gc(); process.send({ type: 'collected' }); }
-      });
-      setInterval(() => {}, 1000);
-      process.send({ type: 'ready' });`;
+    // A process holding what it is told to allocate: 1,000 instances of a class only it has, each with a
+    // closure defined on line 4 of its script.
+    const script = [
+      'class BenchProbe {',
+      '  constructor(i) {',
+      "    this.i = i; this.tag = 'probe-' + i; this.list = [i, i + 1];",
+      '    this.get = () => this.i;',
+      '  }',
+      '}',
+      'global.keep = [];',
+      'process.on("message", (m) => {',
+      '  if (m.type === "alloc") { for (let i = 0; i < 1000; i++) keep.push(new BenchProbe(i)); process.send({ type: "allocated" }); }',
+      '  if (m.type === "collect") { global.gc(); process.send({ type: "collected" }); }',
+      '});',
+      'setInterval(() => {}, 1000);',
+      'process.send({ type: "ready" });',
+    ].join('\n');
+    writeFileSync(join(dir, 'probe.js'), script);
     child = spawn(
       process.execPath,
-      ['--expose-gc', '--require', join(__dirname, 'loop-monitor.js'), '-e', script],
+      ['--expose-gc', '--require', join(__dirname, 'loop-monitor.js'), join(dir, 'probe.js')],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     await reply('ready');
@@ -162,6 +170,13 @@ describe('loop-monitor (preloaded into the measured servers)', () => {
     expect(probe!.bytesPer).toBeGreaterThan(0);
     expect(totalBytesPer).toBeGreaterThan(probe!.bytesPer); // the tags and arrays too
     expect(rows.some((r) => r.name === '(string)' && r.countPer >= 1)).toBe(true);
+    // Closures are named by where they are defined.
+    const closure = rows.find(
+      (r) => r.name.startsWith('(closure) (anonymous) @ ') && r.name.endsWith('probe.js:4'),
+    );
+    expect(closure?.countPer).toBe(1);
+    // Plain arrays are named by what holds them.
+    expect(rows.find((r) => r.name === 'Array in BenchProbe.list')?.countPer).toBe(1);
   });
 
   it('counts GC pauses per window and starts a new window on each query', async () => {

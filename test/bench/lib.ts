@@ -225,26 +225,128 @@ export interface HeapGroup {
 
 /**
  * Self size and count of live objects per constructor in a V8 .heapsnapshot (the nodes array). Objects are
- * grouped by constructor name; closures by function name; everything else by its type, as in DevTools'
- * summary view ("(string)", "(compiled code)", "(array) (object elements)", ...).
+ * grouped by constructor name; closures by function name and where the function is defined (file:line, via
+ * the snapshot's locations and the function's script), so "73 anonymous closures per socket" names its
+ * source; closure contexts by the closure that holds them; plain Arrays and Objects by their first holder
+ * ("Array in Subscriber._finalizers"); element and property arrays by the object that owns them; everything
+ * else by its type, as in DevTools' summary ("(string)", "(array) (object elements)", ...).
  */
-export function summarizeHeapSnapshot(text: string): Map<string, HeapGroup> {
+export function summarizeHeapSnapshot(text: string, shortenPath = defaultShorten): Map<string, HeapGroup> {
   const snap = JSON.parse(text) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+    snapshot: {
+      meta: {
+        node_fields: string[];
+        node_types: [string[], ...unknown[]];
+        edge_fields: string[];
+        edge_types: [string[], ...unknown[]];
+        location_fields?: string[];
+      };
+    };
     nodes: number[];
+    edges: number[];
+    locations?: number[];
     strings: string[];
   };
-  const fields = snap.snapshot.meta.node_fields;
-  const types = snap.snapshot.meta.node_types[0];
-  const width = fields.length;
-  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const meta = snap.snapshot.meta;
+  const types = meta.node_types[0];
+  const width = meta.node_fields.length;
+  const [typeAt, nameAt, sizeAt, edgeCountAt] = ['type', 'name', 'self_size', 'edge_count'].map((f) =>
+    meta.node_fields.indexOf(f),
+  );
+  const edgeWidth = meta.edge_fields.length;
+  const [edgeTypeAt, edgeNameAt, edgeToAt] = ['type', 'name_or_index', 'to_node'].map((f) =>
+    meta.edge_fields.indexOf(f),
+  );
+  const edgeTypes = meta.edge_types[0];
+  const nodeCount = snap.nodes.length / width;
+  // Edges are stored node after node; where each node's edges start.
+  const firstEdge = new Uint32Array(nodeCount + 1);
+  for (let n = 0, e = 0; n < nodeCount; n++) {
+    firstEdge[n] = e;
+    e += snap.nodes[n * width + edgeCountAt] * edgeWidth;
+    firstEdge[n + 1] = e;
+  }
+  const internalEdge = (node: number, name: string): number | undefined => {
+    for (let e = firstEdge[node]; e < firstEdge[node + 1]; e += edgeWidth) {
+      const type = edgeTypes[snap.edges[e + edgeTypeAt]];
+      if (type === 'internal' && snap.strings[snap.edges[e + edgeNameAt]] === name)
+        return snap.edges[e + edgeToAt] / width;
+    }
+    return undefined;
+  };
+  const lines = new Map<number, number>();
+  const loc = meta.location_fields ?? [];
+  if (snap.locations && loc.length) {
+    const [objAt, lineAt] = ['object_index', 'line'].map((f) => loc.indexOf(f));
+    for (let i = 0; i < snap.locations.length; i += loc.length)
+      lines.set(snap.locations[i + objAt], snap.locations[i + lineAt]);
+  }
+  const whereDefined = (node: number): string => {
+    const shared = internalEdge(node, 'shared');
+    const script = shared === undefined ? undefined : internalEdge(shared, 'script_or_debug_info');
+    const file = script === undefined ? '' : shortenPath(snap.strings[snap.nodes[script * width + nameAt]]);
+    const line = lines.get(node * width);
+    return file ? ` @ ${file}${line === undefined ? '' : `:${line + 1}`}` : '';
+  };
+
+  // A closure's context (the variables it captured) is attributed to the first closure found using it.
+  const closureKeys = new Map<number, string>();
+  const contextOwner = new Map<number, string>();
+  for (let n = 0; n < nodeCount; n++) {
+    if (types[snap.nodes[n * width + typeAt]] !== 'closure') continue;
+    const where = whereDefined(n);
+    closureKeys.set(n, `(closure) ${snap.strings[snap.nodes[n * width + nameAt]] || '(anonymous)'}${where}`);
+    const context = internalEdge(n, 'context');
+    if (context !== undefined && where && !contextOwner.has(context)) contextOwner.set(context, where);
+  }
+
+  // Plain Arrays and Objects say little by themselves: name each by its first holder ("Array in
+  // Subscriber._finalizers"). An object's elements and out-of-object properties are arrays of their own:
+  // name them by their owner.
+  const nameOf = (n: number) =>
+    types[snap.nodes[n * width + typeAt]] === 'closure'
+      ? closureKeys.get(n)!
+      : snap.strings[snap.nodes[n * width + nameAt]];
+  const holder = new Map<number, string>();
+  const arrayOwner = new Map<number, number>();
+  for (let n = 0; n < nodeCount; n++) {
+    const ownerType = types[snap.nodes[n * width + typeAt]];
+    if (ownerType !== 'object' && ownerType !== 'closure') continue;
+    for (let e = firstEdge[n]; e < firstEdge[n + 1]; e += edgeWidth) {
+      const edgeType = edgeTypes[snap.edges[e + edgeTypeAt]];
+      const to = snap.edges[e + edgeToAt] / width;
+      if (edgeType === 'internal') {
+        const edgeName = snap.strings[snap.edges[e + edgeNameAt]];
+        if (edgeName === 'elements' || edgeName === 'properties') arrayOwner.set(to, n);
+        continue;
+      }
+      if (holder.has(to) || types[snap.nodes[to * width + typeAt]] !== 'object') continue;
+      const target = snap.strings[snap.nodes[to * width + nameAt]];
+      if (target !== 'Array' && target !== 'Object') continue;
+      const edgeName = snap.edges[e + edgeNameAt];
+      if (edgeType === 'property') holder.set(to, `${nameOf(n)}.${snap.strings[edgeName]}`);
+      else if (edgeType === 'element') holder.set(to, `${nameOf(n)}[]`);
+      else if (edgeType === 'context')
+        holder.set(to, `variable ${snap.strings[edgeName]}${contextOwner.get(n) ?? ''}`);
+    }
+  }
+  const objectKey = (n: number) => {
+    const name = snap.strings[snap.nodes[n * width + nameAt]];
+    if (types[snap.nodes[n * width + typeAt]] === 'closure') return closureKeys.get(n)!;
+    if (contextOwner.has(n)) return `${name}${contextOwner.get(n)}`;
+    return holder.has(n) ? `${name} in ${holder.get(n)}` : name;
+  };
+
   const groups = new Map<string, HeapGroup>();
-  for (let i = 0; i < snap.nodes.length; i += width) {
+  for (let n = 0; n < nodeCount; n++) {
+    const i = n * width;
     const type = types[snap.nodes[i + typeAt]];
     const name = snap.strings[snap.nodes[i + nameAt]];
     let key: string;
-    if (type === 'object' || type === 'native') key = name;
-    else if (type === 'closure') key = `(closure) ${name || '(anonymous)'}`;
+    if (type === 'object' || type === 'closure') key = objectKey(n);
+    else if (type === 'native') key = name;
+    else if (type === 'array' && arrayOwner.has(n))
+      key = `(array) ${name} of ${objectKey(arrayOwner.get(n)!)}`;
     else if (type === 'array' || type === 'hidden') key = `(${type}) ${name}`;
     else if (type === 'concatenated string' || type === 'sliced string') key = '(string)';
     else key = `(${type})`;
@@ -254,6 +356,13 @@ export function summarizeHeapSnapshot(text: string): Map<string, HeapGroup> {
     groups.set(key, g);
   }
   return groups;
+}
+
+/** node_modules/<package>/... or the path below the checkout, instead of an absolute path. */
+function defaultShorten(path: string): string {
+  const nm = path.lastIndexOf('node_modules/');
+  if (nm >= 0) return path.slice(nm + 'node_modules/'.length);
+  return path.replace(/^.*?\/(dist|src|test)\//, '$1/');
 }
 
 export interface HeapDiffRow {
