@@ -104,7 +104,7 @@ const P = QUICK
     };
 const HEAP_DIFF_SOCKETS = 1000;
 /** The whole run is bounded: past this the bench stops its servers and fails. */
-const WATCHDOG_MS = (HEAP_DIFF ? 10 : QUICK ? 6 : 45) * 60_000;
+const WATCHDOG_MS = (HEAP_DIFF ? 10 : QUICK ? 10 : 45) * 60_000;
 
 const PG_ADMIN = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const DB_URL = 'postgres://postgres:postgres@127.0.0.1:5432/messenger_bench';
@@ -555,6 +555,24 @@ async function offerLoad(
   };
 }
 
+/** Warm-ups are not measured, but what they lose or duplicate still counts. */
+const warmups: Record<Name, { sent: number; lost: number; duplicated: number; errors: number }> = {
+  app: { sent: 0, lost: 0, duplicated: 0, errors: 0 },
+  baseline: { sent: 0, lost: 0, duplicated: 0, errors: 0 },
+};
+function counted(
+  server: Server,
+  r: { sent: number; lost: number; duplicated: number; errors: number },
+): void {
+  const w = warmups[server.name];
+  w.sent += r.sent;
+  w.lost += r.lost;
+  w.duplicated += r.duplicated;
+  w.errors += r.errors;
+  if (r.lost || r.duplicated)
+    console.log(`[${server.name}] warm-up: ${r.lost} lost, ${r.duplicated} duplicated of ${r.sent}`);
+}
+
 const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : String(x));
 
 function describe(server: Server, label: string, r: LoadResult & Measured): void {
@@ -640,7 +658,10 @@ function mainRoute(t: Target, users: User[], pairs: Pair[]) {
 
 async function scenarioLatency(t: Target, users: User[], pairs: Pair[]) {
   const route = mainRoute(t, users, pairs);
-  await offerLoad(t.server, t.sockets, route, Math.min(P.warmRate, P.rate), P.warmSeconds, 'w');
+  counted(
+    t.server,
+    await offerLoad(t.server, t.sockets, route, Math.min(P.warmRate, P.rate), P.warmSeconds, 'w'),
+  );
   const profile = PROFILE && t.server.name === 'app';
   if (profile) await ipc(t.server, { type: 'profile-start' }, 'profile-started');
   const r = await measured(t.server, 'latency', () =>
@@ -660,7 +681,10 @@ async function scenarioLatency(t: Target, users: User[], pairs: Pair[]) {
 async function scenarioThroughput(targets: Target[], users: User[], pairs: Pair[]) {
   const steps = new Map<Name, (LoadResult & Measured)[]>(targets.map((t) => [t.server.name, []]));
   for (const t of targets)
-    await offerLoad(t.server, t.sockets, mainRoute(t, users, pairs), P.warmRate, P.warmSeconds, 'w');
+    counted(
+      t.server,
+      await offerLoad(t.server, t.sockets, mainRoute(t, users, pairs), P.warmRate, P.warmSeconds, 'w'),
+    );
   for (const rate of P.steps) {
     const climbing = targets.filter((t) =>
       steps.get(t.server.name)!.every((s) => stepPassed(s, LATENCY_LIMIT_MS)),
@@ -721,7 +745,8 @@ async function scenarioGroup(t: Target, users: User[]) {
     await drain(tracker);
     return tracker;
   };
-  await run(Math.ceil(P.groupRate * Math.min(P.warmSeconds, 2)), 'gw');
+  const warm = await run(Math.ceil(P.groupRate * Math.min(P.warmSeconds, 2)), 'gw');
+  counted(server, { sent: warm.count, lost: warm.lost, duplicated: warm.duplicates, errors: warm.errors });
   const r = await measured(server, 'group', async () => {
     const tracker = await run(P.groupRate * P.groupSeconds, 'g');
     return {
@@ -756,7 +781,8 @@ async function scenarioPairs(targets: Target[], users: User[], pairs: Pair[]) {
     }),
   );
   const results = new Map<Name, (LoadResult & Measured)[]>(targets.map((t) => [t.server.name, []]));
-  for (const o of own) await offerLoad(o.t.server, o.receivers, o.route, P.warmRate, P.warmSeconds, 'w');
+  for (const o of own)
+    counted(o.t.server, await offerLoad(o.t.server, o.receivers, o.route, P.warmRate, P.warmSeconds, 'w'));
   for (const rate of P.pairRates) {
     for (const o of own) {
       const r = await measured(o.t.server, `pairs ${rate} msg/s`, () =>
@@ -946,6 +972,15 @@ async function runHeapDiff(app: Server, baseline: Server): Promise<void> {
     `app minus baseline, per idle socket: ${((diffs.get('app')!.totalBytesPer - diffs.get('baseline')!.totalBytesPer) / 1024).toFixed(1)} KB:`,
     extra,
   );
+  // Closures, their contexts and what they hold, summed by the package that defines them.
+  const byPackage = new Map<string, number>();
+  for (const r of extra) {
+    const where = / @ (?:(@[^/]+\/[^/]+)|([^/:]+))/.exec(r.name);
+    if (where) byPackage.set(where[1] ?? where[2], (byPackage.get(where[1] ?? where[2]) ?? 0) + r.bytesPer);
+  }
+  console.log('\napp minus baseline, closures and their contexts by defining package (bytes/socket):');
+  for (const [pkg, bytes] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 10))
+    console.log(`  ${bytes.toFixed(0).padStart(12)}  ${pkg}`);
   writeFileSync(
     join(RESULTS, 'heap-diff.json'),
     JSON.stringify(
@@ -1046,6 +1081,7 @@ async function main(): Promise<void> {
     console.log(`\n== [${elapsed()}] idle connections: ${P.idle}`);
     for (const s of [app, baseline]) results[s.name].idle = await scenarioIdle(s, users);
 
+    for (const name of NAMES) results[name].warmups = warmups[name];
     if (notQuiet.length)
       warnings.push(
         `the machine was not quiet in ${notQuiet.length} measured runs: other processes used up to ${Math.max(...notQuiet.map((q) => q.pct))} % of a core (over ${NOT_QUIET_PCT} % in ${notQuiet.map((q) => q.label).join('; ')})`,
@@ -1075,7 +1111,7 @@ async function main(): Promise<void> {
 
     const broken = (name: Name) => {
       const r = results[name];
-      return [r.latency, ...r.throughput.steps, r.group, ...r.pairs].filter(
+      return [r.latency, ...r.throughput.steps, r.group, ...r.pairs, r.warmups].filter(
         (s: any) => s.lost || s.duplicated,
       );
     };
@@ -1195,13 +1231,19 @@ function summaryRows(r: Record<Name, Record<string, any>>): Row[] {
   add('connects per second', (x) => x.idle.connectPerSec, { kind: 'ratio>=', value: 0.5 });
   add('  handshake p50 ms (200 in flight)', (x) => x.idle.handshakeP50Ms);
   add('  handshake p99 ms', (x) => x.idle.handshakeP99Ms);
-  const sends = (x: Record<string, any>) => [x.latency, ...x.throughput.steps, x.group, ...x.pairs];
+  const sends = (x: Record<string, any>) => [
+    x.latency,
+    ...x.throughput.steps,
+    x.group,
+    ...x.pairs,
+    x.warmups,
+  ];
   add(
-    'lost + duplicated, every scenario',
+    'lost + duplicated, every scenario and warm-up',
     (x) => sends(x).reduce((sum: number, s: any) => sum + s.lost + s.duplicated, 0),
     { kind: 'zero' },
   );
-  add('send errors (failed/timed-out acks), every scenario', (x) =>
+  add('send errors (failed/timed-out acks), all', (x) =>
     sends(x).reduce((sum: number, s: any) => sum + s.errors, 0),
   );
   return rows;
