@@ -74,14 +74,14 @@ const P = QUICK
       stepSeconds: 3,
       pairs: 200,
       pairRates: [500],
-      pairSeconds: 4,
+      pairSeconds: 3,
       history: 50_000,
       pages: 200,
       group: 100,
       groupRate: 10,
       groupSeconds: 3,
       idle: 1000,
-      warmSeconds: 1.5,
+      warmSeconds: 1,
       warmRate: 200,
     }
   : {
@@ -1022,7 +1022,7 @@ async function main(): Promise<void> {
   try {
     if (HEAP_DIFF) return await runHeapDiff(app, baseline);
     const registered = Math.max(P.users, 2 * P.pairs);
-    console.log(`registering ${registered} users and ${registered / 2} direct chats`);
+    console.log(`[${elapsed()}] registering ${registered} users and ${registered / 2} direct chats`);
     const users = await registerUsers(app, registered);
     const pairs: Pair[] = await inBatches(
       Array.from({ length: registered / 2 }, (_, i) => i),
@@ -1039,7 +1039,7 @@ async function main(): Promise<void> {
 
     // Both targets keep their clients connected throughout, so each is measured with the other's idle
     // sockets present: the same machine state for both.
-    console.log(`connecting ${P.users} clients to each server`);
+    console.log(`[${elapsed()}] connecting ${P.users} clients to each server`);
     const targets: Target[] = [];
     for (const server of [app, baseline])
       targets.push({
@@ -1250,16 +1250,16 @@ function summaryRows(r: Record<Name, Record<string, any>>): Row[] {
 }
 
 function printSummary(rows: Row[], r: Record<Name, Record<string, any>>): void {
-  console.log('\nThroughput steps (offered -> sent / persisted / delivered msg/s, p99 ms):');
-  for (const name of NAMES)
-    console.log(
-      `  ${name}: ${r[name].throughput.steps
-        .map(
-          (s: any) =>
-            `${s.offered} -> ${s.sentPerSec}/${s.persistedPerSec}/${s.deliveredPerSec} (p99 ${s.p99})`,
-        )
-        .join(', ')}`,
-    );
+  console.log(
+    '\nThroughput steps: offered -> sent / persisted / delivered msg/s, p99 ms, CPU ms per persisted message (server / PostgreSQL / generator):',
+  );
+  for (const name of NAMES) {
+    console.log(`  ${name}:`);
+    for (const s of r[name].throughput.steps)
+      console.log(
+        `    ${String(s.offered).padStart(5)} -> ${s.sentPerSec} / ${s.persistedPerSec} / ${s.deliveredPerSec}, p99 ${s.p99}, CPU ${fmt(s.cpuMsPerMsg)} / ${fmt(s.postgresMsPerMsg)} / ${fmt(s.genMsPerMsg)}${stepPassed(s, LATENCY_LIMIT_MS) ? '' : '  (over the limit: ladder stops)'}${s.generatorBound ? '  (generator-bound)' : ''}`,
+      );
+  }
   const widths = [52, 12, 12, 13, 10, 4];
   const line = (cells: string[]) =>
     console.log(
