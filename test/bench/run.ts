@@ -13,7 +13,7 @@
  * --heap-diff runs only the heap-snapshot diff of 1,000 idle sockets (app and baseline), nothing else.
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'fs';
 import { cpus, loadavg } from 'os';
 import { join } from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
@@ -132,6 +132,18 @@ interface Server {
   proc: ChildProcess;
   pid: number;
   flags: string[];
+  /** the server's stdout and stderr */
+  logFile: string;
+}
+
+function logTail(file: string, lines: number): string {
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** How much a server logged, and how much of it at error level (pino level >= 50). */
+function logSummary(server: Server): { lines: number; errors: number } {
+  const lines = readFileSync(server.logFile, 'utf8').split('\n').filter(Boolean);
+  return { lines: lines.length, errors: lines.filter((l) => /"level":(5|6)\d/.test(l)).length };
 }
 
 const started: Server[] = [];
@@ -141,6 +153,8 @@ let stopping = false;
 async function startServer(name: Name, port: number): Promise<Server> {
   const entry = name === 'app' ? join(ROOT, 'dist', 'main.js') : join(__dirname, 'baseline-server.js');
   const flags = name === 'app' ? APP_NODE_FLAGS : BASELINE_NODE_FLAGS;
+  const logFile = join(RESULTS, `${name}.log`);
+  const log = openSync(logFile, 'w');
   const proc = spawn(
     process.execPath,
     [...flags, '--expose-gc', '--require', join(__dirname, 'loop-monitor.js'), entry],
@@ -157,15 +171,20 @@ async function startServer(name: Name, port: number): Promise<Server> {
         THROTTLE_AUTH_PER_MINUTE: '1000000',
         THROTTLE_SEND_PER_10S: '1000000',
       },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // An overloaded app logs an error per failed send; the log goes to a file, the summary says how much.
+      stdio: ['ignore', log, log, 'ipc'],
     },
   );
-  const server: Server = { name, url: `http://127.0.0.1:${port}`, proc, pid: proc.pid!, flags };
+  closeSync(log);
+  const server: Server = { name, url: `http://127.0.0.1:${port}`, proc, pid: proc.pid!, flags, logFile };
   started.push(server);
   proc.on('exit', (code, signal) => {
     if (stopping) return;
     crashed.push(name);
-    console.error(`[${name}] server process exited unexpectedly: code ${code}, signal ${signal}`);
+    console.error(
+      `[${name}] server process exited unexpectedly: code ${code}, signal ${signal}; its last output:`,
+    );
+    console.error(logTail(logFile, 20));
   });
   for (let i = 0; i < 150; i++) {
     try {
@@ -656,8 +675,38 @@ function mainRoute(t: Target, users: User[], pairs: Pair[]) {
   };
 }
 
+/** Longest wait for a server to recover from the previous run before the next is measured anyway. */
+const SETTLE_LIMIT_MS = QUICK ? 5_000 : 30_000;
+
+/**
+ * Waits until the server answers a probe (10 messages at 50/s) within the latency limit, without errors.
+ * An overloaded app can stay slow long after the burst; without this, a run would measure the previous
+ * run's hangover instead of its own load. How long it took is reported (and warned about past 3 s).
+ */
+async function settle(server: Server, listeners: Socket[], route: (n: number) => Route, label: string) {
+  const t = performance.now();
+  let probe: LoadResult;
+  for (;;) {
+    probe = await offerLoad(server, listeners, route, 50, 0.2, 's');
+    counted(server, probe);
+    if (probe.errors === 0 && probe.undelivered === 0 && probe.p99 <= LATENCY_LIMIT_MS) break;
+    if (performance.now() - t > SETTLE_LIMIT_MS) break;
+    await sleep(1000);
+  }
+  const settleSeconds = Math.round((performance.now() - t) / 100) / 10;
+  const settled = probe.errors === 0 && probe.undelivered === 0 && probe.p99 <= LATENCY_LIMIT_MS;
+  if (!settled)
+    warn(
+      `[${server.name}] ${label}: still slow after ${settleSeconds} s (probe p99 ${probe.p99} ms, ${probe.errors} errors); measured anyway`,
+    );
+  else if (settleSeconds > 3)
+    warn(`[${server.name}] ${label}: needed ${settleSeconds} s to recover from the previous run`);
+  return { settleSeconds, settled };
+}
+
 async function scenarioLatency(t: Target, users: User[], pairs: Pair[]) {
   const route = mainRoute(t, users, pairs);
+  const before = await settle(t.server, t.sockets, route, 'latency');
   counted(
     t.server,
     await offerLoad(t.server, t.sockets, route, Math.min(P.warmRate, P.rate), P.warmSeconds, 'w'),
@@ -668,6 +717,7 @@ async function scenarioLatency(t: Target, users: User[], pairs: Pair[]) {
     offerLoad(t.server, t.sockets, route, P.rate, P.seconds),
   );
   describe(t.server, `latency ${P.rate} msg/s`, r);
+  Object.assign(r, before);
   if (profile) {
     const file = join(RESULTS, 'app-latency.cpuprofile');
     await ipc(t.server, { type: 'profile-stop', file }, 'profile-stopped');
@@ -691,11 +741,17 @@ async function scenarioThroughput(targets: Target[], users: User[], pairs: Pair[
     );
     if (climbing.length === 0) break;
     for (const t of climbing) {
+      const before = await settle(
+        t.server,
+        t.sockets,
+        mainRoute(t, users, pairs),
+        `throughput ${rate} msg/s`,
+      );
       const step = await measured(t.server, `throughput ${rate} msg/s`, () =>
         offerLoad(t.server, t.sockets, mainRoute(t, users, pairs), rate, P.stepSeconds),
       );
       describe(t.server, `throughput step ${rate} msg/s`, step);
-      steps.get(t.server.name)!.push(step);
+      steps.get(t.server.name)!.push({ ...step, ...before });
       await sleep(500);
     }
   }
@@ -718,7 +774,7 @@ async function scenarioThroughput(targets: Target[], users: User[], pairs: Pair[
   );
 }
 
-async function scenarioGroup(t: Target, users: User[]) {
+async function scenarioGroup(t: Target, users: User[], pairs: Pair[]) {
   const { server } = t;
   const members = users.slice(0, P.group);
   let chatId = '22222222-2222-4222-8222-222222222222';
@@ -745,6 +801,7 @@ async function scenarioGroup(t: Target, users: User[]) {
     await drain(tracker);
     return tracker;
   };
+  const before = await settle(server, t.sockets, mainRoute(t, users, pairs), 'group');
   const warm = await run(Math.ceil(P.groupRate * Math.min(P.warmSeconds, 2)), 'gw');
   counted(server, { sent: warm.count, lost: warm.lost, duplicated: warm.duplicates, errors: warm.errors });
   const r = await measured(server, 'group', async () => {
@@ -764,7 +821,7 @@ async function scenarioGroup(t: Target, users: User[]) {
   console.log(
     `[${server.name}] group of ${P.group}: last member p50 ${r.lastMemberP50} p99 ${r.lastMemberP99} ms; lost ${r.lost}, dup ${r.duplicated}, errors ${r.errors}`,
   );
-  return r;
+  return { ...r, ...before };
 }
 
 /** The issue's pairs pattern: `pairs` senders and receivers, each on its own connection, one direction. */
@@ -785,11 +842,12 @@ async function scenarioPairs(targets: Target[], users: User[], pairs: Pair[]) {
     counted(o.t.server, await offerLoad(o.t.server, o.receivers, o.route, P.warmRate, P.warmSeconds, 'w'));
   for (const rate of P.pairRates) {
     for (const o of own) {
+      const before = await settle(o.t.server, o.receivers, o.route, `pairs ${rate} msg/s`);
       const r = await measured(o.t.server, `pairs ${rate} msg/s`, () =>
         offerLoad(o.t.server, o.receivers, o.route, rate, P.pairSeconds),
       );
       describe(o.t.server, `${P.pairs} pairs, ${rate} msg/s`, r);
-      results.get(o.t.server.name)!.push(r);
+      results.get(o.t.server.name)!.push({ ...r, ...before });
       await sleep(500);
     }
   }
@@ -1062,7 +1120,7 @@ async function main(): Promise<void> {
     console.log(
       `\n== [${elapsed()}] group fan-out: ${P.group} members, ${P.groupRate} msg/s for ${P.groupSeconds}s`,
     );
-    for (const t of targets) results[t.server.name].group = await scenarioGroup(t, mainUsers);
+    for (const t of targets) results[t.server.name].group = await scenarioGroup(t, mainUsers, mainPairs);
     for (const t of targets) t.sockets.forEach((s) => s.close());
 
     console.log(
@@ -1082,6 +1140,11 @@ async function main(): Promise<void> {
     for (const s of [app, baseline]) results[s.name].idle = await scenarioIdle(s, users);
 
     for (const name of NAMES) results[name].warmups = warmups[name];
+    for (const s of started) {
+      const l = logSummary(s);
+      results[s.name].serverLog = { file: s.logFile, ...l };
+      if (l.errors) warn(`[${s.name}] the server logged ${l.errors} errors (${l.lines} lines): ${s.logFile}`);
+    }
     if (notQuiet.length)
       warnings.push(
         `the machine was not quiet in ${notQuiet.length} measured runs: other processes used up to ${Math.max(...notQuiet.map((q) => q.pct))} % of a core (over ${NOT_QUIET_PCT} % in ${notQuiet.map((q) => q.label).join('; ')})`,
