@@ -1370,6 +1370,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 main().then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => {
+    // After a crash the error is only a consequence (a refused connection); say what happened first.
+    if (crashed.length) console.error(`FAIL: server crashed: ${crashed.join(', ')}`);
     console.error(err);
     stopServers();
     process.exit(1);
