@@ -127,15 +127,23 @@ describe('chats, groups, receipts and access (two instances)', () => {
     const ownerSocket = await connect(env.a, owner);
     const msg = await send(owner, group.chatId, 'hello all');
 
+    // seq 1 is the service message "owner created the group"; the text message comes after it.
+    expect(msg.seq).toBe(2);
+    const sent = async () =>
+      (await owner.api.get(`/history/${group.chatId}`)).body.items.find(
+        (m: { id: string }) => m.id === msg.id,
+      );
     const first = await m1.api.post(`/chats/${group.chatId}/read`, { seq: msg.seq });
-    expect(first.body).toMatchObject({ lastReadSeq: 1, readAllSeq: 0 });
+    expect(first.body).toMatchObject({ lastReadSeq: msg.seq, readAllSeq: 0 });
     expect(await ownerSocket.waitFor('receipt', (r) => r.userId === m1.id)).toMatchObject({ readAllSeq: 0 });
-    expect((await owner.api.get(`/history/${group.chatId}`)).body.items[0].read).toBe(false);
+    expect((await sent()).read).toBe(false);
 
     const second = await m2.api.post(`/chats/${group.chatId}/read`, { seq: msg.seq });
-    expect(second.body).toMatchObject({ lastReadSeq: 1, readAllSeq: 1 });
-    expect(await ownerSocket.waitFor('receipt', (r) => r.userId === m2.id)).toMatchObject({ readAllSeq: 1 });
-    expect((await owner.api.get(`/history/${group.chatId}`)).body.items[0].read).toBe(true);
+    expect(second.body).toMatchObject({ lastReadSeq: msg.seq, readAllSeq: msg.seq });
+    expect(await ownerSocket.waitFor('receipt', (r) => r.userId === m2.id)).toMatchObject({
+      readAllSeq: msg.seq,
+    });
+    expect((await sent()).read).toBe(true);
   });
 
   it('groups: owner/admin manage members, roles, renames; a late joiner starts read up to now', async () => {
@@ -185,15 +193,24 @@ describe('chats, groups, receipts and access (two instances)', () => {
     expect(added.status).toBe(200);
     expect(added.body.members).toHaveLength(4);
     const announced = await lateSocket.waitFor('chat:new', (c) => c.id === group.chatId);
+    // 1 created, 2 renamed, 3-4 the two texts, 5 "admin added late" (member was in already).
     expect(announced).toMatchObject({
       type: 'group',
       title: 'Renamed',
       groupId: group.id,
       unreadCount: 0,
-      lastSeq: 2,
+      lastSeq: 5,
+      lastMessage: {
+        seq: 5,
+        type: 'system',
+        text: null,
+        system: { event: 'members_added', actorId: admin.id },
+      },
     });
+    expect(announced.lastMessage!.system!.userIds).toEqual([late.id]);
     const lateMark = await late.api.post(`/chats/${group.chatId}/read`, { seq: 0 });
-    expect(lateMark.body).toMatchObject({ lastReadSeq: 2, readAllSeq: 0 }); // the others have not read yet
+    // A newcomer starts with everything before them read; the line about their arrival is theirs to read.
+    expect(lateMark.body).toMatchObject({ lastReadSeq: 4, readAllSeq: 0 }); // the others have not read yet
 
     // Owner leaves: the admin becomes owner.
     expect((await owner.api.delete(`/groups/${group.id}/members/${owner.id}`)).status).toBe(204);

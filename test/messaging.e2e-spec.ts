@@ -77,7 +77,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     expect(bobsOwn.body.seq).toBe(2);
   });
 
-  it('40 concurrent senders across two instances get seq 1..40; a reader catching up meanwhile misses none', async () => {
+  it('40 concurrent senders across two instances get seq 2..41 (1 is the group’s creation); a reader catching up meanwhile misses none', async () => {
     const owner = await registerUser(env.apiA, 'own');
     const members = await Promise.all(
       Array.from({ length: 39 }, (_, i) => registerUser(i % 2 ? env.apiA : env.apiB, 'mem')),
@@ -95,7 +95,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     const seen: number[] = [];
     const reader = (async () => {
       let cursor = 0;
-      while (sending || cursor < 40) {
+      while (sending || cursor < 41) {
         const page = await owner.api.get(`/history/${group.chatId}?afterSeq=${cursor}&limit=100`);
         for (const m of page.body.items as { seq: number }[]) {
           seen.push(m.seq);
@@ -123,11 +123,11 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     sending = false;
     await reader;
 
-    const oneToForty = Array.from({ length: 40 }, (_, i) => i + 1);
-    expect(results.map((m) => m.seq).sort((x, y) => x - y)).toEqual(oneToForty);
-    expect(seen).toEqual(oneToForty);
+    const all = Array.from({ length: 41 }, (_, i) => i + 1);
+    expect(results.map((m) => m.seq).sort((x, y) => x - y)).toEqual(all.slice(1));
+    expect(seen).toEqual(all);
     const rows = await db.query(`SELECT seq FROM messages WHERE chat_id = $1 ORDER BY seq`, [group.chatId]);
-    expect(rows.map((r: { seq: number }) => r.seq)).toEqual(oneToForty);
+    expect(rows.map((r: { seq: number }) => r.seq)).toEqual(all);
   });
 
   it('batched sends: seq follows commit order, createdAt never decreases with seq, each sender keeps its order', async () => {
@@ -150,10 +150,11 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     );
     expect(acks.every((a) => a.ok)).toBe(true);
     const rows: { seq: number; text: string; created_at: Date; sender_id: string }[] = await db.query(
-      `SELECT seq, text, created_at, sender_id FROM messages WHERE chat_id = $1 ORDER BY seq`,
+      `SELECT seq, text, created_at, sender_id FROM messages WHERE chat_id = $1 AND type = 'text' ORDER BY seq`,
       [group.chatId],
     );
-    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    // seq 1 is the service message of the group's creation.
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 2));
     for (let i = 1; i < rows.length; i++)
       expect(rows[i].created_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1].created_at.getTime());
     for (const sender of senders) {

@@ -40,7 +40,7 @@ describe('seed', () => {
       expect(chats.map((c: { type: string }) => c.type).sort()).toEqual(['direct', 'group', 'saved']);
       expect(chats.find((c: { type: string }) => c.type === 'group')).toMatchObject({
         title: 'Team',
-        lastSeq: 3,
+        lastSeq: 4, // "Carol created the group", then three messages
       });
     } finally {
       await app.close();

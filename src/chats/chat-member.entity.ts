@@ -21,6 +21,10 @@ export class ChatMemberEntity {
   @Column({ name: 'last_read_seq', type: 'integer', default: 0 })
   lastReadSeq: number;
 
+  /** A muted chat raises no notifications for this member (Telegram, the web client's). */
+  @Column({ type: 'boolean', default: false })
+  muted: boolean;
+
   @Column({ name: 'joined_at', type: 'timestamptz', default: () => 'now()' })
   joinedAt: Date;
 

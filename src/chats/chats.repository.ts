@@ -177,6 +177,16 @@ export class ChatsRepository {
     return new Set(userIds.filter((other, i) => found.has(keys[i])));
   }
 
+  /** True when the user is a member (and the mark was set). */
+  async setMuted(chatId: string, userId: string, muted: boolean): Promise<boolean> {
+    const rows = await updateReturning(
+      this.db,
+      `UPDATE chat_members SET muted = $3 WHERE chat_id = $1 AND user_id = $2 RETURNING user_id`,
+      [chatId, userId, muted],
+    );
+    return rows.length > 0;
+  }
+
   /** Moves the read mark forward to `seq` (never back, never past the newest message); true when it moved. */
   async advanceReadMark(chatId: string, userId: string, seq: number): Promise<boolean> {
     const moved = await updateReturning(

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatsModule } from '../chats/chats.module';
 import { InboxModule } from '../inbox/inbox.module';
+import { MessagesModule } from '../messages/messages.module';
 import { UsersModule } from '../users/users.module';
 import { GroupEntity } from './group.entity';
 import { GroupsController } from './groups.controller';
@@ -9,7 +10,7 @@ import { GroupsRepository } from './groups.repository';
 import { GroupsService } from './groups.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([GroupEntity]), UsersModule, ChatsModule, InboxModule],
+  imports: [TypeOrmModule.forFeature([GroupEntity]), UsersModule, ChatsModule, MessagesModule, InboxModule],
   controllers: [GroupsController],
   providers: [GroupsRepository, GroupsService],
   exports: [GroupsService],

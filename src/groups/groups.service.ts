@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'crypto';
 import { AccessService } from '../chats/access.service';
 import { ChatsRepository } from '../chats/chats.repository';
 import { MembershipService } from '../chats/membership.service';
@@ -9,6 +10,11 @@ import { EventBus } from '../common/events';
 import { Transactions, Tx } from '../database/transactions';
 import { CHAT_MEMBERS_INLINE_MAX, ChatViews } from '../inbox/chat-views';
 import '../inbox/inbox.events';
+import { DeliveryOutbox } from '../messages/delivery-outbox';
+import { toMessageDto } from '../messages/dto/message.dto';
+import { SystemEvent } from '../messages/message.entity';
+import '../messages/messages.events';
+import { Message, MessagesRepository } from '../messages/messages.repository';
 import { UsersService } from '../users/users.service';
 import { ChatMembersPageDto } from '../inbox/dto/chat.dto';
 import { GroupDto } from './dto/group.dto';
@@ -30,6 +36,8 @@ export class GroupsService {
     private readonly users: UsersService,
     private readonly views: ChatViews,
     private readonly events: EventBus,
+    private readonly messages: MessagesRepository,
+    private readonly outbox: DeliveryOutbox,
   ) {}
 
   async create(creatorId: string, name: string, memberIds: string[]): Promise<GroupDto> {
@@ -37,14 +45,18 @@ export class GroupsService {
     this.requireRoom(0, others.length + 1);
     await this.users.requireExisting(others);
     await this.requireConsent(creatorId, others);
-    const group = await this.transactions.run(async (tx) => {
+    const { group, line } = await this.changeAndSay(async (tx, say) => {
       const chatId = await this.chats.insertGroupChat(tx);
       const created = await this.groups.insert(tx, chatId, name, creatorId);
       await this.chats.addMembers(tx, chatId, [creatorId], 'owner');
       await this.chats.addMembers(tx, chatId, others);
-      return created;
+      return {
+        group: created,
+        line: await say(chatId, { event: 'group_created', actorId: creatorId, name }),
+      };
     });
     await this.announce(group.chatId, 'new', [creatorId, ...others]);
+    await this.publish(line);
     return this.toDto(group);
   }
 
@@ -60,15 +72,19 @@ export class GroupsService {
   }
 
   async rename(userId: string, groupId: string, name: string): Promise<GroupDto> {
-    const group = await this.transactions.run(async (tx) => {
+    const { group, line } = await this.changeAndSay(async (tx, say) => {
       const locked = await this.lock(tx, groupId);
       const roles = await this.chats.roles(tx, locked.chatId, [userId]);
       this.access.requireGroupRole('rename', roles.get(userId));
       const renamed = await this.groups.rename(tx, groupId, name);
       await this.chats.touch(tx, locked.chatId);
-      return renamed;
+      return {
+        group: renamed,
+        line: await say(locked.chatId, { event: 'group_renamed', actorId: userId, name }),
+      };
     });
     await this.announce(group.chatId, 'updated');
+    await this.publish(line);
     return this.toDto(group);
   }
 
@@ -76,7 +92,7 @@ export class GroupsService {
   async addMembers(userId: string, groupId: string, userIds: string[]): Promise<GroupDto> {
     const ids = [...new Set(userIds)];
     await this.users.requireExisting(ids);
-    const { group, added } = await this.transactions.run(async (tx) => {
+    const { group, added, line } = await this.changeAndSay(async (tx, say) => {
       const locked = await this.lock(tx, groupId);
       const roles = await this.chats.roles(tx, locked.chatId, [userId, ...ids]);
       this.access.requireGroupRole('addMembers', roles.get(userId));
@@ -84,8 +100,10 @@ export class GroupsService {
       this.requireRoom(await this.chats.memberCount(tx, locked.chatId), joining.length);
       await this.requireConsent(userId, joining);
       const newcomers = await this.chats.addMembers(tx, locked.chatId, ids);
-      if (newcomers.length) await this.chats.touch(tx, locked.chatId);
-      return { group: locked, added: newcomers };
+      if (newcomers.length === 0) return { group: locked, added: newcomers };
+      await this.chats.touch(tx, locked.chatId);
+      const event: SystemEvent = { event: 'members_added', actorId: userId, userIds: newcomers };
+      return { group: locked, added: newcomers, line: await say(locked.chatId, event) };
     });
     if (added.length) {
       await this.membership.invalidate(group.chatId);
@@ -97,6 +115,7 @@ export class GroupsService {
         everyone.filter((id) => !added.includes(id)),
       );
     }
+    await this.publish(line);
     return this.toDto(group);
   }
 
@@ -105,7 +124,7 @@ export class GroupsService {
    * longest-standing admin (else member) becomes owner.
    */
   async removeMember(userId: string, groupId: string, targetId: string): Promise<void> {
-    const group = await this.transactions.run(async (tx) => {
+    const { group, line } = await this.changeAndSay(async (tx, say) => {
       const locked = await this.lock(tx, groupId);
       const roles = await this.chats.roles(tx, locked.chatId, [userId, targetId]);
       const target = roles.get(targetId);
@@ -114,11 +133,16 @@ export class GroupsService {
       await this.chats.removeMember(tx, locked.chatId, targetId);
       if (target === 'owner') await this.chats.promoteSuccessor(tx, locked.chatId);
       await this.chats.touch(tx, locked.chatId);
-      return locked;
+      const event: SystemEvent =
+        userId === targetId
+          ? { event: 'member_left', actorId: userId }
+          : { event: 'member_removed', actorId: userId, userIds: [targetId] };
+      return { group: locked, line: await say(locked.chatId, event) };
     });
     await this.membership.invalidate(group.chatId);
     this.events.emit('chat.removed', { chatId: group.chatId, userIds: [targetId] });
     await this.announce(group.chatId, 'updated');
+    await this.publish(line);
   }
 
   /** The owner makes a member an admin or back. */
@@ -172,6 +196,46 @@ export class GroupsService {
     );
   }
 
+  /**
+   * Runs a membership change in one transaction together with the service message that tells the members
+   * ("Alice added Carol"), so history shows it in order. The message goes through the delivery outbox like a
+   * send: recorded before the commit, acknowledged once published (publish()).
+   */
+  private async changeAndSay<T extends { line?: ServiceLine }>(
+    work: (tx: Tx, say: (chatId: string, event: SystemEvent) => Promise<ServiceLine>) => Promise<T>,
+  ): Promise<T> {
+    const id = randomUUID();
+    const entry = await this.outbox.record([id]);
+    try {
+      const result = await this.transactions.run((tx) =>
+        work(tx, async (chatId, event) => ({
+          message: await this.messages.insertSystem(tx, id, chatId, event),
+          entry,
+        })),
+      );
+      if (!result.line) await this.outbox.ack(entry);
+      return result;
+    } catch (err) {
+      await this.outbox.ack(entry).catch(() => undefined); // nothing was stored
+      throw err;
+    }
+  }
+
+  /** Sends the service message to the chat's members as they are now (after the change). */
+  private async publish(line: ServiceLine | undefined): Promise<void> {
+    if (!line) return;
+    const { message, entry } = line;
+    await this.membership.invalidate(message.chatId);
+    const [recipientIds, readAllSeq] = await Promise.all([
+      this.membership.memberIds(message.chatId),
+      this.chats.readAllSeq(message.chatId),
+    ]);
+    this.events.emit('messages.created', {
+      items: [{ message: toMessageDto(message, readAllSeq), recipientIds }],
+      delivery: entry,
+    });
+  }
+
   private async lock(tx: Tx, groupId: string): Promise<Group> {
     const group = await this.groups.findAndLock(tx, groupId);
     if (!group) throw notFound();
@@ -202,3 +266,9 @@ export class GroupsService {
 }
 
 const notFound = () => new AppError('GROUP_NOT_FOUND', 'Group not found');
+
+/** A service message stored in a membership change, and its outbox entry. */
+interface ServiceLine {
+  message: Message;
+  entry: string;
+}

@@ -26,11 +26,11 @@ export class ChatViews {
   async build(pairs: { chatId: string; userId: string }[]): Promise<ChatDto[]> {
     if (pairs.length === 0) return [];
     const chatIds = [...new Set(pairs.map((p) => p.chatId))];
-    const [summaries, memberSummaries, lastMessages, unread] = await Promise.all([
+    const [summaries, memberSummaries, lastMessages, viewers] = await Promise.all([
       this.chats.summaries(chatIds),
       this.chats.memberSummaries(chatIds),
       this.messages.lastOf(chatIds),
-      this.messages.unreadCounts(pairs),
+      this.messages.viewerStates(pairs),
     ]);
     const countsByChat = new Map(memberSummaries.map((m) => [m.chatId, m]));
     const small = chatIds.filter((id) => (countsByChat.get(id)?.memberCount ?? 0) <= CHAT_MEMBERS_INLINE_MAX);
@@ -60,7 +60,8 @@ export class ChatViews {
         memberCount: counts?.memberCount ?? 0,
         lastSeq: chat.lastSeq,
         lastMessage: last ? toMessageDto(last, readAllSeq) : null,
-        unreadCount: unread.get(`${chatId}:${userId}`) ?? 0,
+        unreadCount: viewers.get(`${chatId}:${userId}`)?.unread ?? 0,
+        muted: viewers.get(`${chatId}:${userId}`)?.muted ?? false,
         readAllSeq,
         groupId: chat.groupId,
         updatedAt: chat.updatedAt.toISOString(),

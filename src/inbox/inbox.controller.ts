@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -13,7 +13,7 @@ import { ErrorResponseDto } from '../common/error-response.dto';
 import { IdempotentCreateInterceptor, CreateResult } from '../common/idempotent-create.interceptor';
 import { IdParam } from '../common/ids';
 import { InboxService } from './inbox.service';
-import { ChatDto, OpenDirectChatDto } from './dto/chat.dto';
+import { ChatDto, OpenDirectChatDto, UpdateChatDto } from './dto/chat.dto';
 
 @ApiTags('chats')
 @ApiBearerAuth()
@@ -47,5 +47,20 @@ export class InboxController {
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<ChatDto> {
     return this.inbox.get(auth.userId, id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({
+    type: ChatDto,
+    description: 'Your settings for this chat (muted); your other devices get chat:updated',
+  })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not a member' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  update(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', IdParam) id: string,
+    @Body() dto: UpdateChatDto,
+  ): Promise<ChatDto> {
+    return this.inbox.update(auth.userId, id, dto);
   }
 }

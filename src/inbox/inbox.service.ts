@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '../chats/access.service';
 import { ChatsRepository, directKey } from '../chats/chats.repository';
+import { AppError } from '../common/app-error';
 import { EventBus } from '../common/events';
 import { UsersService } from '../users/users.service';
 import { ChatViews } from './chat-views';
@@ -42,6 +43,17 @@ export class InboxService {
   async list(userId: string): Promise<ChatDto[]> {
     const chatIds = await this.chats.chatIdsOf(userId);
     return this.views.build(chatIds.map((chatId) => ({ chatId, userId })));
+  }
+
+  /** Per-member chat settings (for now: muted). */
+  async update(userId: string, chatId: string, changes: { muted: boolean }): Promise<ChatDto> {
+    await this.access.requireMember(chatId, userId);
+    if (!(await this.chats.setMuted(chatId, userId, changes.muted)))
+      throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
+    const [chat] = await this.views.build([{ chatId, userId }]);
+    // The user's other devices follow.
+    this.events.emit('chats.changed', { kind: 'updated', views: [{ userId, chat }] });
+    return chat;
   }
 
   async get(userId: string, chatId: string): Promise<ChatDto> {

@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -12,7 +13,18 @@ import { UserEntity } from '../users/user.entity';
 
 export const UQ_MESSAGES_SENDER_CLIENT_MSG_ID = 'UQ_messages_sender_client_msg_id';
 
+export type MessageType = 'text' | 'system';
+
+/** What a service message says happened; the client words it with the names it knows. */
+export interface SystemEvent {
+  event: 'group_created' | 'members_added' | 'member_removed' | 'member_left' | 'group_renamed';
+  actorId: string;
+  userIds?: string[];
+  name?: string;
+}
+
 @Entity('messages')
+@Check('CHK_messages_type', `"type" IN ('text', 'system')`)
 // History pages and afterSeq catch-up walk this index, so a page costs the same at any depth.
 @Index('UQ_messages_chat_seq', ['chatId', 'seq'], { unique: true })
 // Idempotent sends: a retried (sender, clientMsgId) hits this index instead of creating a second row.
@@ -33,9 +45,17 @@ export class MessageEntity {
   @Column({ name: 'client_msg_id', type: 'varchar', length: 64 })
   clientMsgId: string;
 
-  /** Null once deleted. */
+  /** 'system': a service message ("Alice added Carol"), stored in the chat's history with a seq like any other. */
+  @Column({ type: 'varchar', length: 8, default: 'text' })
+  type: MessageType;
+
+  /** Null once deleted, and for service messages. */
   @Column({ type: 'varchar', length: 4096, nullable: true })
   text: string | null;
+
+  /** For service messages: what happened. */
+  @Column({ type: 'jsonb', nullable: true })
+  system: SystemEvent | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { uniqueViolation } from '../database/postgres-errors';
 import { updateReturning } from '../database/sql';
-import { MessageEntity, UQ_MESSAGES_SENDER_CLIENT_MSG_ID } from './message.entity';
+import { Tx } from '../database/transactions';
+import { MessageEntity, SystemEvent, UQ_MESSAGES_SENDER_CLIENT_MSG_ID } from './message.entity';
 
 /** A stored message as the repository returns it (the entity's columns, no relations). */
 export type Message = Omit<MessageEntity, 'chat' | 'sender'>;
@@ -13,7 +14,8 @@ export type Message = Omit<MessageEntity, 'chat' | 'sender'>;
 /** The select list that maps a messages row to Message, optionally qualified by a table alias. */
 const columns = (t = '') =>
   `${t}id, ${t}chat_id AS "chatId", ${t}seq, ${t}sender_id AS "senderId", ${t}client_msg_id AS "clientMsgId",
-   ${t}text, ${t}created_at AS "createdAt", ${t}edited_at AS "editedAt", ${t}deleted_at AS "deletedAt"`;
+   ${t}type, ${t}text, ${t}system, ${t}created_at AS "createdAt", ${t}edited_at AS "editedAt",
+   ${t}deleted_at AS "deletedAt"`;
 const COLUMNS = columns();
 
 /**
@@ -62,9 +64,27 @@ SELECT 'inserted' AS status, f.ord, ${columns('ins.')}, NULL::uuid[] AS "memberI
 UNION ALL
 SELECT 'existing', e.ord, ${columns('e.')}, NULL FROM existing e
 UNION ALL
-SELECT 'members', NULL, b.id, b.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+SELECT 'members', NULL, b.id, b.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        ARRAY(SELECT user_id FROM chat_members WHERE chat_id = b.id)
   FROM bump b`;
+
+/**
+ * A service message, in the caller's transaction (which holds the chat row's lock, like a send): the next seq,
+ * a created_at that keeps the chat's order, and the actor's read mark moved past it.
+ */
+const SYSTEM_SQL = `
+WITH bump AS (
+  UPDATE chats SET last_seq = last_seq + 1, updated_at = greatest(clock_timestamp(), updated_at)
+   WHERE id = $1 RETURNING last_seq, updated_at
+), inserted AS (
+  INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, type, system, created_at)
+  SELECT $2, $1, last_seq, $3, $5, 'system', $4::jsonb, updated_at FROM bump
+  RETURNING *
+), own_mark AS (
+  UPDATE chat_members cm SET last_read_seq = inserted.seq FROM inserted
+   WHERE cm.chat_id = $1 AND cm.user_id = $3 AND cm.last_read_seq < inserted.seq
+)
+SELECT ${columns('inserted.')} FROM inserted`;
 
 /** A send as the batch statement takes it; `id` is chosen by the caller (so it is known before the commit). */
 export interface NewMessage {
@@ -135,6 +155,17 @@ export class MessagesRepository {
     return outcomes;
   }
 
+  async insertSystem(tx: Tx, id: string, chatId: string, system: SystemEvent): Promise<Message> {
+    const [row]: Message[] = await tx.query(SYSTEM_SQL, [
+      chatId,
+      id,
+      system.actorId,
+      JSON.stringify(system),
+      `system-${id}`,
+    ]);
+    return row;
+  }
+
   async findBySender(senderId: string, clientMsgId: string): Promise<Message | null> {
     const rows: Message[] = await this.db.query(
       `SELECT ${COLUMNS} FROM messages WHERE sender_id = $1 AND client_msg_id = $2`,
@@ -200,23 +231,29 @@ export class MessagesRepository {
   }
 
   /**
-   * Unread messages from others per (chat, user), deleted ones excluded. Walks (chat_id, seq) from each
-   * reader's mark: the cost grows with the unread count, not with the history.
+   * Per (chat, user): unread messages from others (deleted and service messages excluded) and whether the user
+   * muted the chat. Walks (chat_id, seq) from each reader's mark: the cost grows with the unread count, not
+   * with the history. Keyed "chatId:userId".
    */
-  async unreadCounts(pairs: { chatId: string; userId: string }[]): Promise<Map<string, number>> {
-    const rows: { chat_id: string; user_id: string; unread: number }[] = await this.db.query(
-      `SELECT v.chat_id, v.user_id,
+  async viewerStates(
+    pairs: { chatId: string; userId: string }[],
+  ): Promise<Map<string, { unread: number; muted: boolean }>> {
+    const rows: { chat_id: string; user_id: string; unread: number; muted: boolean }[] = await this.db.query(
+      `SELECT v.chat_id, v.user_id, cm.muted,
               (SELECT count(*) FROM messages m
-                WHERE m.chat_id = v.chat_id AND m.seq > cm.last_read_seq
+                WHERE m.chat_id = v.chat_id AND m.seq > cm.last_read_seq AND m.type = 'text'
                   AND m.deleted_at IS NULL AND m.sender_id <> v.user_id)::int AS unread
          FROM unnest($1::uuid[], $2::uuid[]) AS v(chat_id, user_id)
          JOIN chat_members cm ON cm.chat_id = v.chat_id AND cm.user_id = v.user_id`,
       [pairs.map((p) => p.chatId), pairs.map((p) => p.userId)],
     );
-    return new Map(rows.map((r) => [`${r.chat_id}:${r.user_id}`, r.unread]));
+    return new Map(rows.map((r) => [`${r.chat_id}:${r.user_id}`, { unread: r.unread, muted: r.muted }]));
   }
 
-  /** What a notification would gather: messages from others, after the user's read mark and after `afterSeq`. */
+  /**
+   * What a notification would gather: text messages from others, after the user's read mark and after
+   * `afterSeq` — none when the user muted the chat.
+   */
   unreadForNotification(userId: string, chatId: string, afterSeq: number): Promise<UnreadForNotification[]> {
     return this.db.query(
       `SELECT m.seq, m.text, u.display_name AS "senderName", c.type AS "chatType", g.name AS "groupName"
@@ -224,9 +261,9 @@ export class MessagesRepository {
          JOIN chats c ON c.id = cm.chat_id
          LEFT JOIN groups g ON g.chat_id = c.id
          JOIN messages m ON m.chat_id = cm.chat_id AND m.seq > GREATEST(cm.last_read_seq, $3)
-                        AND m.deleted_at IS NULL AND m.sender_id <> cm.user_id
+                        AND m.type = 'text' AND m.deleted_at IS NULL AND m.sender_id <> cm.user_id
          JOIN users u ON u.id = m.sender_id
-        WHERE cm.chat_id = $1 AND cm.user_id = $2
+        WHERE cm.chat_id = $1 AND cm.user_id = $2 AND NOT cm.muted
         ORDER BY m.seq`,
       [chatId, userId, afterSeq],
     );

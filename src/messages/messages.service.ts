@@ -150,6 +150,7 @@ export class MessagesService {
 
   private async ownMessage(userId: string, messageId: string): Promise<Message> {
     const message = await this.visibleMessage(userId, messageId);
+    if (message.type === 'system') throw new AppError('FORBIDDEN', 'Service messages cannot be changed');
     this.access.requireAuthor(message.senderId, userId);
     return message;
   }

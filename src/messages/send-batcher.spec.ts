@@ -17,6 +17,8 @@ const BOB = '00000000-0000-4000-8000-00000000000b';
 
 const row = (s: NewMessage, seq: number): Message => ({
   ...s,
+  type: 'text',
+  system: null,
   seq,
   createdAt: new Date('2026-12-01T10:00:00Z'),
   editedAt: null,

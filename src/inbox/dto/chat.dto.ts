@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IsBoolean } from 'class-validator';
 import { IsId } from '../../common/ids';
 import { MessageDto } from '../../messages/dto/message.dto';
 
@@ -33,11 +34,13 @@ export class ChatDto {
   lastMessage: MessageDto | null;
   @ApiProperty({
     example: 2,
-    description: "The caller's unread messages from others (deleted ones excluded)",
+    description: "The caller's unread messages from others (deleted and service messages excluded)",
   })
   unreadCount: number;
   @ApiProperty({ example: 15 })
   readAllSeq: number;
+  @ApiProperty({ description: 'You muted this chat: no notifications from it (Telegram, desktop)' })
+  muted: boolean;
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   groupId: string | null;
   @ApiProperty({ format: 'date-time' })
@@ -49,6 +52,12 @@ export class ChatMembersPageDto {
   items: ChatMemberDto[];
   @ApiProperty({ example: 250 })
   total: number;
+}
+
+export class UpdateChatDto {
+  @ApiProperty({ description: 'Mute (true) or unmute (false) the chat for yourself' })
+  @IsBoolean()
+  muted: boolean;
 }
 
 export class OpenDirectChatDto {

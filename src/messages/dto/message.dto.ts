@@ -11,6 +11,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import type { MessageType, SystemEvent } from '../message.entity';
 import type { Message } from '../messages.repository';
 
 export const MAX_TEXT_CHARS = 4096;
@@ -108,6 +109,21 @@ export class HistoryQueryDto {
   afterSeq?: number;
 }
 
+export class SystemEventDto {
+  @ApiProperty({ enum: ['group_created', 'members_added', 'member_removed', 'member_left', 'group_renamed'] })
+  event: SystemEvent['event'];
+  @ApiProperty({ format: 'uuid', description: 'Who did it' })
+  actorId: string;
+  @ApiProperty({ required: false, type: [String], format: 'uuid', description: 'Who was added or removed' })
+  userIds?: string[];
+  @ApiProperty({
+    required: false,
+    example: 'Team',
+    description: 'The new name (group_renamed) or the name (group_created)',
+  })
+  name?: string;
+}
+
 export class MessageDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -119,8 +135,25 @@ export class MessageDto {
   senderId: string;
   @ApiProperty({ example: '5b1f7e0e-2b8e-4c1a-9b0e-1f2d3c4b5a69' })
   clientMsgId: string;
-  @ApiProperty({ type: String, nullable: true, example: 'Hello, Bob!', description: 'null once deleted' })
+  @ApiProperty({
+    enum: ['text', 'system'],
+    description:
+      'system: a service message ("Alice added Carol"); its `system` says what happened, `text` is null',
+  })
+  type: MessageType;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'Hello, Bob!',
+    description: 'null once deleted, and for service messages',
+  })
   text: string | null;
+  @ApiProperty({
+    type: SystemEventDto,
+    nullable: true,
+    description: 'For service messages: the event, its actor and the users or name it concerns',
+  })
+  system: SystemEvent | null;
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
@@ -158,7 +191,9 @@ export function toMessageDto(message: Message, readAllSeq: number): MessageDto {
     seq: message.seq,
     senderId: message.senderId,
     clientMsgId: message.clientMsgId,
+    type: message.type,
     text: message.text,
+    system: message.system,
     createdAt: message.createdAt.toISOString(),
     editedAt: message.editedAt?.toISOString() ?? null,
     deletedAt: message.deletedAt?.toISOString() ?? null,
