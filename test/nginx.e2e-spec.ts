@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import { rmSync } from 'fs';
 import { createServer, IncomingHttpHeaders, request, Server } from 'http';
 import { join } from 'path';
 import { chromium } from 'playwright-core';
@@ -115,6 +116,7 @@ describe('through the real Nginx, in front of two API instances started by scrip
     sockets.forEach((s) => s.close());
     await nginx?.stop('SIGTERM'); // fast shutdown: a graceful one waits for idle keep-alive clients
     await Promise.all(apis.map((p) => p.stop()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('nginx -t accepts the shipped config', () => {
@@ -293,20 +295,23 @@ describe('Nginx towards an upstream that reports what it received', () => {
   let echo: Server;
   let nginx: Proc;
   let base: string;
+  let dir: string;
 
   beforeAll(async () => {
     const upstream = await startEchoUpstream();
     echo = upstream.server;
     const port = await freePort();
     const config = writeNginxConfig(port, [upstream.port]);
-    expect(nginxTest(config.conf, config.dir)).toBe('');
-    nginx = startNginx(config.conf, config.dir);
+    dir = config.dir;
+    expect(nginxTest(config.conf, dir)).toBe('');
+    nginx = startNginx(config.conf, dir);
     base = `http://127.0.0.1:${port}`;
     await waitForHttp(`${base}/api/health`, nginx);
   });
   afterAll(async () => {
     await nginx?.stop('SIGTERM'); // fast shutdown: a graceful one waits for idle keep-alive clients
     await new Promise((resolve) => echo?.close(resolve));
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const forwarded = {
