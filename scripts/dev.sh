@@ -96,13 +96,13 @@ set +m
 # The worker is up when its metrics endpoint answers, or (builds without one) once it logs "Worker started".
 worker_metrics=false
 worker_ready() {
-  if curl -fsS -o /dev/null "http://127.0.0.1:${METRICS_PORT}/metrics" 2>/dev/null; then
+  if curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:${METRICS_PORT}/metrics" 2>/dev/null; then
     worker_metrics=true
   else
     grep -q 'Worker started' "$work/worker.log" 2>/dev/null
   fi
 }
-api_ready() { curl -fsS -o /dev/null "http://127.0.0.1:${PORT}/api/health" 2>/dev/null; }
+api_ready() { curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:${PORT}/api/health" 2>/dev/null; }
 
 deadline=$((SECONDS + 90))
 api_up=false

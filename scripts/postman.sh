@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 base="${BASE_URL:-http://localhost:${PORT:-3000}}"
 base="${base%/}"
-if ! curl -fsS -o /dev/null "$base/api/health" 2>/dev/null; then
+if ! curl -fsS --max-time 5 -o /dev/null "$base/api/health" 2>/dev/null; then
   echo "Nothing answers $base/api/health: start the app (./scripts/dev.sh, or docker compose up) or set BASE_URL." >&2
   exit 1
 fi
