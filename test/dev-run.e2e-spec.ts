@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'fs';
-import { createServer, Server } from 'net';
+import { createServer, Socket } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
@@ -44,27 +44,50 @@ function processesIn(dir: string): string[] {
     });
 }
 
-/** A process's start time (clock ticks since boot): with its pid, an identity that survives pid reuse. */
-function startTime(pid: number): string | undefined {
+/** A process's state and start time (clock ticks since boot); with its pid, an identity that survives pid reuse. */
+function procStat(pid: number): { state: string; started: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], started: fields[19] };
   } catch {
     return undefined;
   }
 }
 
-/** Which of the recorded processes still run (the same pid with the same start time). */
+/**
+ * Which of the recorded processes still run: the same pid with the same start time, and not a zombie
+ * (an orphan that exited and waits for this machine's init to reap it is not running).
+ */
 const stillRunning = (seen: Map<number, string>) =>
-  [...seen].filter(([pid, started]) => startTime(pid) === started).map(([pid]) => pid);
+  [...seen]
+    .filter(([pid, started]) => {
+      const now = procStat(pid);
+      return now?.started === started && !['Z', 'X'].includes(now.state);
+    })
+    .map(([pid]) => {
+      try {
+        return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`;
+      } catch {
+        return `${pid}`;
+      }
+    });
 
-/** Listens on the port (all addresses, as the API does), or fails. */
-function occupy(port = 0): Promise<Server> {
-  const server = createServer();
-  return new Promise((resolve, reject) => {
+/** Listens on the port (all addresses, as the API does), or fails; close() drops its connections too. */
+async function occupy(port = 0): Promise<{ port: number; close(): void }> {
+  const server = createServer((socket) => sockets.add(socket));
+  const sockets = new Set<Socket>();
+  await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve(server));
+    server.listen(port, () => resolve());
   });
+  return {
+    port: (server.address() as { port: number }).port,
+    close() {
+      sockets.forEach((s) => s.destroy());
+      server.close();
+    },
+  };
 }
 
 class DevRun {
@@ -80,7 +103,7 @@ class DevRun {
     // Remember every process the script starts, to check afterwards that none is left.
     this.timer = setInterval(() => {
       for (const pid of processTree(child.pid!)) {
-        const started = startTime(pid);
+        const started = procStat(pid)?.started;
         if (started && !this.seen.has(pid)) this.seen.set(pid, started);
       }
     }, 250);
@@ -117,7 +140,7 @@ class DevRun {
 
   /** Ends whatever is left (a failed test must not leave the app running). */
   kill(): void {
-    for (const pid of stillRunning(this.seen)) process.kill(pid, 'SIGKILL');
+    for (const entry of stillRunning(this.seen)) process.kill(Number(entry.split(' ')[0]), 'SIGKILL');
   }
 
   tail(): string {
@@ -183,7 +206,7 @@ describe('./scripts/dev.sh from a fresh clone with NODE_ENV=production in .env, 
 
   it('says that PORT is taken and stops before installing anything', async () => {
     const blocker = await occupy();
-    const PORT = (blocker.address() as { port: number }).port;
+    const PORT = blocker.port;
     try {
       const run = await start({ PORT, METRICS_PORT: await freePort() });
       const { code } = await run.exit(30_000);
@@ -192,7 +215,7 @@ describe('./scripts/dev.sh from a fresh clone with NODE_ENV=production in .env, 
       expect(run.output).not.toContain('Installing');
       expect(run.output).not.toContain('Messenger is running');
     } finally {
-      await new Promise((resolve) => blocker.close(resolve));
+      blocker.close();
     }
   });
 
@@ -223,7 +246,7 @@ describe('./scripts/dev.sh from a fresh clone with NODE_ENV=production in .env, 
 
     process.kill(-run.child.pid!, 'SIGINT');
     const { code } = await run.exit(60_000);
-    expect(code).toBe(130);
+    expect({ code, output: code === 130 ? '' : run.tail() }).toEqual({ code: 130, output: '' });
     expect(stillRunning(run.seen)).toEqual([]);
     expect(processesIn(clone)).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${PORT}/api/health`)).rejects.toThrow();
@@ -237,13 +260,13 @@ describe('./scripts/dev.sh from a fresh clone with NODE_ENV=production in .env, 
     const blocker = await occupy(PORT);
     try {
       const { code } = await run.exit(300_000);
-      expect(code).toBe(1);
+      expect({ code, output: code === 1 ? '' : run.tail() }).toEqual({ code: 1, output: '' });
       expect(run.output).toContain('The API exited before it answered');
       expect(run.output).not.toContain('Messenger is running');
       expect(stillRunning(run.seen)).toEqual([]);
       expect(processesIn(clone)).toEqual([]);
     } finally {
-      await new Promise((resolve) => blocker.close(resolve));
+      blocker.close();
     }
   }, 400_000);
 });
