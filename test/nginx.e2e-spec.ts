@@ -1,13 +1,80 @@
 import { spawnSync } from 'child_process';
+import { rmSync } from 'fs';
+import { createServer, IncomingHttpHeaders, request, Server } from 'http';
 import { join } from 'path';
+import { chromium } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { testEnv } from './support/app';
-import { Api, registerUser } from './support/http';
+import { Api, registerUser, uniqueName } from './support/http';
 import { accessLog, NGINX, nginxTest, startNginx, writeNginxConfig } from './support/nginx';
 import { freePort, Proc, waitForHttp } from './support/processes';
 import { connectSocket, TestSocket } from './support/sockets';
 
 const ROOT = join(__dirname, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The headers the API sends via helmet, and Nginx for the client's files (issue 10, item 10). */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+const securityHeaders = (headers: Headers) =>
+  Object.fromEntries(Object.keys(SECURITY_HEADERS).map((name) => [name, headers.get(name)]));
+
+/**
+ * A plain HTTP request from a chosen loopback address (Linux answers on all of 127.0.0.0/8), so that the
+ * client's address differs from the proxy's 127.0.0.1.
+ */
+function requestFrom(
+  localAddress: string,
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, localAddress },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** An upstream that answers every request, upgrades included, with the request line and headers it got. */
+function startEchoUpstream(): Promise<{ server: Server; port: number }> {
+  const describe = (req: { method?: string; url?: string; headers: IncomingHttpHeaders }) =>
+    JSON.stringify({ method: req.method, url: req.url, headers: req.headers });
+  const server = createServer((req, res) => {
+    req.resume();
+    // Stands for an API response that sets security headers of its own (helmet).
+    if (req.url === '/api/with-own-headers') res.setHeader('X-Frame-Options', 'SAMEORIGIN');
+    res.setHeader('content-type', 'application/json');
+    res.end(describe(req));
+  });
+  // A WebSocket upgrade gets a plain 400 with the same report, which Nginx passes back as it is.
+  server.on('upgrade', (req, socket) => {
+    const body = describe(req);
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `connection: close\r\n\r\n${body}`,
+    );
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port }),
+    ),
+  );
+}
 
 const apiMessages = async (user: { api: Api }, chatId: string) =>
   ((await user.api.get(`/history/${chatId}?afterSeq=0&limit=100`)).body.items as { text: string }[]).map(
@@ -24,12 +91,13 @@ describe('through the real Nginx, in front of two API instances started by scrip
 
   beforeAll(async () => {
     apiPorts = [await freePort(), await freePort()];
-    // The container's start-up script: prepare the database (wait, migrate), then start the API.
+    // The container's start-up script: prepare the database (wait, migrate), then start the API. As in
+    // docker-compose.yml, the API trusts X-Forwarded-For from Nginx's address only.
     apis = apiPorts.map((port) =>
       Proc.spawn(
         'bash',
         [join(ROOT, 'scripts', 'start.sh'), 'api'],
-        { ...process.env, ...testEnv({ PORT: String(port), TRUST_PROXY: 'loopback' }) },
+        { ...process.env, ...testEnv({ PORT: String(port), TRUST_PROXY: '127.0.0.1' }) },
         ROOT,
       ),
     );
@@ -46,8 +114,9 @@ describe('through the real Nginx, in front of two API instances started by scrip
   });
   afterAll(async () => {
     sockets.forEach((s) => s.close());
-    await nginx?.stop('SIGQUIT');
+    await nginx?.stop('SIGTERM'); // fast shutdown: a graceful one waits for idle keep-alive clients
     await Promise.all(apis.map((p) => p.stop()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('nginx -t accepts the shipped config', () => {
@@ -67,7 +136,20 @@ describe('through the real Nginx, in front of two API instances started by scrip
     expect(upstreams).toEqual(new Set(apiPorts.map((p) => `127.0.0.1:${p}`)));
 
     const sessions = (await user.api.get('/auth/sessions')).body;
-    expect(sessions[0].ip).toBe('127.0.0.1'); // from X-Forwarded-For: TRUST_PROXY names Nginx (here on loopback)
+    expect(sessions[0].ip).toBe('127.0.0.1');
+
+    // A client on 127.0.0.2 that forges X-Forwarded-For: Nginx appends the address it saw, and the API,
+    // trusting only Nginx (127.0.0.1), records 127.0.0.2, not the forged one nor Nginx's own.
+    const name = uniqueName('fromtwo');
+    const forged = await requestFrom('127.0.0.2', `${base}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
+      body: JSON.stringify({ email: `${name}@example.com`, username: name, password: `pw-${name}-long` }),
+    });
+    expect(forged.status).toBe(201);
+    const forgedSessions = (await new Api(base, JSON.parse(forged.body).accessToken).get('/auth/sessions'))
+      .body;
+    expect(forgedSessions.map((s: { ip: string }) => s.ip)).toEqual(['127.0.0.2']);
 
     const docs = await fetch(`${base}/docs`);
     expect(docs.status).toBe(200);
@@ -75,6 +157,50 @@ describe('through the real Nginx, in front of two API instances started by scrip
     expect(((await (await fetch(`${base}/docs-json`)).json()) as { openapi: string }).openapi).toMatch(
       /^3\./,
     );
+  });
+
+  it('sends the security headers on the client, its scripts, proxied API responses and the 413', async () => {
+    for (const path of ['/', '/app.js', '/style.css', '/some/client/route', '/api/health']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect({ path, ...securityHeaders(res.headers) }).toEqual({ path, ...SECURITY_HEADERS });
+    }
+    const big = await fetch(`${base}/api/auth/login`, { method: 'POST', body: 'x'.repeat(70 * 1024) });
+    expect(big.status).toBe(413);
+    expect(securityHeaders(big.headers)).toEqual(SECURITY_HEADERS);
+  });
+
+  it('the client runs under that Content-Security-Policy in Chromium: no violation while signing up', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      const violations: string[] = [];
+      await page.exposeFunction('reportViolation', (v: string) => violations.push(v));
+      // Runs in the page (a string: the test is compiled without the DOM's types).
+      await page.addInitScript(
+        "document.addEventListener('securitypolicyviolation', (e) => reportViolation(e.violatedDirective + ' ' + e.blockedURI))",
+      );
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+      });
+      await page.goto(base);
+      const username = uniqueName('csp');
+      await page.fill('#register-form input[name=email]', `${username}@example.com`);
+      await page.fill('#register-form input[name=username]', username);
+      await page.fill('#register-form input[name=password]', 'browser-password');
+      await page.click('#register-form button[type=submit]');
+      await page.waitForSelector('#app:not([hidden])');
+      // The socket connects through Nginx (connect-src 'self' covers ws: on the same origin).
+      await page.waitForFunction(
+        "performance.getEntriesByType('resource').some((r) => r.name.includes('/socket.io/'))",
+      );
+      expect(violations).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('serves the client with caching headers and gzip, and answers oversized bodies with the JSON 413', async () => {
@@ -162,5 +288,72 @@ describe('through the real Nginx, in front of two API instances started by scrip
     } finally {
       polling.close();
     }
+  });
+});
+
+describe('Nginx towards an upstream that reports what it received', () => {
+  let echo: Server;
+  let nginx: Proc;
+  let base: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    const upstream = await startEchoUpstream();
+    echo = upstream.server;
+    const port = await freePort();
+    const config = writeNginxConfig(port, [upstream.port]);
+    dir = config.dir;
+    expect(nginxTest(config.conf, dir)).toBe('');
+    nginx = startNginx(config.conf, dir);
+    base = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${base}/api/health`, nginx);
+  });
+  afterAll(async () => {
+    await nginx?.stop('SIGTERM'); // fast shutdown: a graceful one waits for idle keep-alive clients
+    await new Promise((resolve) => echo?.close(resolve));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const forwarded = {
+    host: 'chat.example.com',
+    'x-real-ip': '127.0.0.2',
+    'x-forwarded-for': '198.51.100.7, 127.0.0.2',
+    'x-forwarded-proto': 'http',
+    'x-forwarded-host': 'chat.example.com',
+  };
+
+  it.each([
+    ['a REST call', '/api/users/me', {}],
+    ['Swagger', '/docs', {}],
+    ['a Socket.IO long-polling request (sticky upstream)', '/socket.io/?EIO=4&transport=polling', {}],
+    [
+      'a Socket.IO WebSocket upgrade',
+      '/socket.io/?EIO=4&transport=websocket',
+      {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      },
+    ],
+  ])('%s carries Host, X-Real-IP and X-Forwarded-* to the upstream', async (_what, path, extra) => {
+    const res = await requestFrom('127.0.0.2', `${base}${path}`, {
+      headers: { host: 'chat.example.com', 'x-forwarded-for': '198.51.100.7', ...extra },
+    });
+    const seen = JSON.parse(res.body) as { url: string; headers: IncomingHttpHeaders };
+    expect(seen.url).toBe(path);
+    expect(seen.headers).toMatchObject(forwarded);
+    if ('upgrade' in extra)
+      expect(seen.headers).toMatchObject({ upgrade: 'websocket', connection: 'upgrade' });
+  });
+
+  it('keeps an upstream security header as it is instead of adding a second one', async () => {
+    const own = await fetch(`${base}/api/with-own-headers`);
+    expect(own.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(own.headers.get('content-security-policy')).toBe(SECURITY_HEADERS['content-security-policy']);
+    // Swagger UI's policy is the API's to set: Nginx adds none of its own there.
+    const docs = await fetch(`${base}/docs`);
+    expect(docs.headers.get('content-security-policy')).toBeNull();
+    expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });

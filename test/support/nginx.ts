@@ -1,28 +1,56 @@
 import { execFileSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { dirname, join, relative } from 'path';
 import { Proc } from './processes';
 
 const ROOT = join(__dirname, '..', '..');
+const TEMPLATES = join(ROOT, 'nginx', 'templates');
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? 'nginx';
 
 /** envsubst as the nginx image runs it: only the named variables; nginx's own $variables stay. */
-export function renderTemplate(vars: Record<string, string>): string {
-  const template = readFileSync(join(ROOT, 'nginx', 'templates', 'default.conf.template'), 'utf8');
+export function renderTemplate(template: string, vars: Record<string, string>): string {
   return template.replace(/\$\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
 }
 
-/** The project's Nginx config, rendered for local upstreams, in a scratch prefix the test owns. */
-export function writeNginxConfig(port: number, apiPorts: number[]): { dir: string; conf: string } {
+function templatesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return templatesUnder(path);
+    return name.endsWith('.template') ? [path] : [];
+  });
+}
+
+/**
+ * The project's Nginx config, rendered for local upstreams, in a scratch prefix the test owns. Like the
+ * nginx image: every nginx/templates/**\/*.template becomes conf.d/** without the suffix, and nginx.conf
+ * includes conf.d/*.conf (the snippets in conf.d/snippets/ only where the site config includes them).
+ */
+export function writeNginxConfig(
+  port: number,
+  apiPorts: number[],
+  vars: Record<string, string> = {},
+): { dir: string; conf: string } {
   const dir = mkdtempSync(join(tmpdir(), 'messenger-nginx-'));
   mkdirSync(join(dir, 'logs'));
-  const site = renderTemplate({
+  const values = {
     NGINX_PORT: `127.0.0.1:${port}`,
     CLIENT_ROOT: join(ROOT, 'client'),
     API_UPSTREAM_SERVERS: apiPorts.map((p) => `server 127.0.0.1:${p};`).join(' '),
-  }).replace('access_log /dev/stdout upstream;', `access_log ${join(dir, 'logs', 'access.log')} upstream;`);
-  writeFileSync(join(dir, 'site.conf'), site);
+    BODY_LIMIT_BYTES: '65536',
+    ...vars,
+  };
+  for (const template of templatesUnder(TEMPLATES)) {
+    const target = join(dir, 'conf.d', relative(TEMPLATES, template).replace(/\.template$/, ''));
+    mkdirSync(dirname(target), { recursive: true });
+    const rendered = renderTemplate(readFileSync(template, 'utf8'), values).replace(
+      'access_log /dev/stdout upstream;',
+      `access_log ${join(dir, 'logs', 'access.log')} upstream;`,
+    );
+    const unrendered = rendered.match(/\$\{\w+\}/);
+    if (unrendered) throw new Error(`${template}: no value for ${unrendered[0]}`);
+    writeFileSync(target, rendered);
+  }
   // What the nginx image's own nginx.conf provides around conf.d/*.conf.
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
@@ -40,7 +68,7 @@ http {
   fastcgi_temp_path ${join(dir, 'fastcgi')};
   uwsgi_temp_path ${join(dir, 'uwsgi')};
   scgi_temp_path ${join(dir, 'scgi')};
-  include ${join(dir, 'site.conf')};
+  include conf.d/*.conf;
 }
 `,
   );
