@@ -78,6 +78,8 @@ class DriverClient {
   socket?: Socket;
   /** Sockets that announced shutdown: still waited on for the acks of sends made through them. */
   private readonly draining = new Set<Socket>();
+  /** Every socket ever opened, so close() also ends one still connecting. */
+  private readonly all = new Set<Socket>();
   private urlIndex = 0;
   private closed = false;
   private reconnectTimer?: NodeJS.Timeout;
@@ -114,8 +116,7 @@ class DriverClient {
   close(): void {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    this.socket?.disconnect();
-    for (const s of this.draining) s.disconnect();
+    for (const s of this.all) s.disconnect();
   }
 
   private event(type: ClientEvent['type'], url: string, detail?: unknown): void {
@@ -131,6 +132,7 @@ class DriverClient {
       forceNew: true,
       timeout: 5000,
     });
+    this.all.add(socket);
     this.opening = true;
     socket.on('connect', () => {
       this.opening = false;
@@ -143,6 +145,7 @@ class DriverClient {
       this.driver.flush(this);
     });
     socket.on('disconnect', (reason) => {
+      this.all.delete(socket);
       this.event('disconnect', url, reason);
       this.draining.delete(socket);
       if (this.socket === socket) {
@@ -154,13 +157,14 @@ class DriverClient {
       this.opening = false;
       this.event('connect_error', url, { message: err.message, data: err.data });
       socket.close();
+      this.all.delete(socket);
       if (this.closed) return;
       if (err.data?.code === 'UNAUTHORIZED') void this.relogin(url);
       else this.scheduleReconnect(true);
     });
     socket.on('server:shutdown', (payload: unknown) => {
       this.event('server:shutdown', url, payload);
-      if (this.socket !== socket || this.urls.length < 2) return;
+      if (this.closed || this.socket !== socket || this.urls.length < 2) return;
       // Move at once: the new socket takes over the sends; this one still receives its pending acks.
       this.urlIndex += 1;
       this.draining.add(socket);

@@ -15,7 +15,7 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     readonly dir: string,
-    readonly aof: boolean,
+    public aof: boolean,
   ) {}
 
   static async start(options: { aof: boolean }): Promise<RedisServer> {
@@ -41,6 +41,13 @@ export class RedisServer {
     if (this.running) await this.kill();
     this.restarts += 1;
     await this.launch();
+  }
+
+  /** Restarts with persistence switched on or off (what Redis held is lost either way). */
+  async reconfigure(options: { aof: boolean }): Promise<void> {
+    await this.kill();
+    this.aof = options.aof;
+    await this.restart();
   }
 
   async stop(): Promise<void> {

@@ -37,3 +37,16 @@ export async function restProber(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** The promise's value, or 'timeout' after `ms` (the timer is cleared either way, so nothing lingers). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
