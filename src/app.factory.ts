@@ -8,7 +8,6 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
-import { RedisIoAdapter } from './realtime/redis-io.adapter';
 
 /** Builds the API application; main.ts and the end-to-end tests both boot it through here. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -28,7 +27,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.useWebSocketAdapter(new RedisIoAdapter(app, config));
   app.enableShutdownHooks();
   setupSwagger(app);
   return app;

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -23,9 +12,10 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorResponseDto } from '../common/error-response.dto';
+import { IdParam } from '../common/ids';
 import { AuthThrottlerGuard } from './auth-throttler.guard';
 import { AuthService, ClientInfo } from './auth.service';
-import { AuthUser, CurrentUser, Public } from './current-user.decorator';
+import { AuthUser, CurrentUser, Public } from '../common/auth-user';
 import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto, SessionDto, TokensDto } from './dto/auth.dto';
 
 const client = (req: Request): ClientInfo => ({ ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') });
@@ -96,7 +86,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ type: ErrorResponseDto })
-  revoke(@CurrentUser() auth: AuthUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  revoke(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<void> {
     return this.auth.revokeSession(auth, id);
   }
 }

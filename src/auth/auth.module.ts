@@ -8,6 +8,7 @@ import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { REDIS } from '../redis/redis.module';
+import { ProfilesModule } from '../profiles/profiles.module';
 import { UsersModule } from '../users/users.module';
 import { accountTracker, AuthThrottlerGuard } from './auth-throttler.guard';
 import { AuthController } from './auth.controller';
@@ -19,6 +20,7 @@ import { SessionStore } from './session.store';
 @Module({
   imports: [
     UsersModule,
+    ProfilesModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],

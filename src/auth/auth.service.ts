@@ -4,8 +4,9 @@ import * as bcrypt from 'bcrypt';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AppError } from '../common/app-error';
+import { AuthUser } from '../common/auth-user';
+import { ProfilesService } from '../profiles/profiles.service';
 import { UsersService } from '../users/users.service';
-import { AuthUser } from './current-user.decorator';
 import { AuthResponseDto, LoginDto, RegisterDto, SessionDto, TokensDto } from './dto/auth.dto';
 import { SessionStore } from './session.store';
 
@@ -31,6 +32,7 @@ export class AuthService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
+    private readonly profiles: ProfilesService,
     private readonly sessions: SessionStore,
     private readonly jwt: JwtService,
   ) {
@@ -47,16 +49,16 @@ export class AuthService {
       passwordHash,
     });
     const tokens = await this.startSession(user.id, deviceName(undefined, client), client.ip);
-    return { user: (await this.users.toDtos([user]))[0], ...tokens };
+    return { user: (await this.profiles.toDtos([user]))[0], ...tokens };
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResponseDto> {
-    const user = await this.users.findWithPasswordByLogin(dto.login);
+    const user = await this.users.findForLogin(dto.login);
     const ok = await bcrypt.compare(dto.password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !ok) throw INVALID_CREDENTIALS();
     const tokens = await this.startSession(user.id, deviceName(dto.deviceName, client), client.ip);
     // UserDto.from copies public fields only, so the hash never leaves.
-    return { user: (await this.users.toDtos([user]))[0], ...tokens };
+    return { user: (await this.profiles.toDtos([user]))[0], ...tokens };
   }
 
   async refresh(refreshToken: string): Promise<TokensDto> {

@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'crypto';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { updateReturning } from '../database/sql';
 import { REDIS } from '../redis/redis.module';
+import { TelegramLinksRepository } from './telegram-links.repository';
 
 export const LINK_TOKEN_TTL_SEC = 600;
 /** Written by the worker from getMe, read by the API when TELEGRAM_BOT_USERNAME is not set. */
@@ -26,7 +24,7 @@ export class TelegramLinksService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly links: TelegramLinksRepository,
   ) {}
 
   /** A one-time deep link: 192 random bits, stored only as a hash, valid for 10 minutes. */
@@ -49,65 +47,32 @@ export class TelegramLinksService {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(token)) return null;
     const userId = await this.redis.getdel(tokenKey(token));
     if (!userId) return null;
-    await this.db.transaction(async (tx) => {
-      // One Telegram chat belongs to one account: linking it elsewhere moves it.
-      await tx.query(`DELETE FROM telegram_links WHERE telegram_chat_id = $1 AND user_id <> $2`, [
-        telegramChatId,
-        userId,
-      ]);
-      await tx.query(
-        `INSERT INTO telegram_links (user_id, telegram_chat_id, telegram_username) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id) DO UPDATE SET telegram_chat_id = EXCLUDED.telegram_chat_id,
-           telegram_username = EXCLUDED.telegram_username, linked_at = now()`,
-        [userId, telegramChatId, telegramUsername],
-      );
-    });
+    await this.links.link(userId, telegramChatId, telegramUsername);
     return userId;
   }
 
   async status(userId: string): Promise<LinkStatus> {
-    const rows: { telegram_username: string | null; linked_at: Date }[] = await this.db.query(
-      `SELECT telegram_username, linked_at FROM telegram_links WHERE user_id = $1`,
-      [userId],
-    );
-    if (rows.length === 0) return { linked: false };
-    return {
-      linked: true,
-      telegramUsername: rows[0].telegram_username,
-      linkedAt: rows[0].linked_at.toISOString(),
-    };
+    const link = await this.links.findByUser(userId);
+    if (!link) return { linked: false };
+    return { linked: true, telegramUsername: link.telegramUsername, linkedAt: link.linkedAt.toISOString() };
   }
 
   async findChat(userId: string): Promise<number | null> {
-    const rows: { telegram_chat_id: string }[] = await this.db.query(
-      `SELECT telegram_chat_id FROM telegram_links WHERE user_id = $1`,
-      [userId],
-    );
-    return rows.length ? Number(rows[0].telegram_chat_id) : null;
+    return (await this.links.findByUser(userId))?.telegramChatId ?? null;
   }
 
   /** Which of these users have a linked Telegram chat. */
-  async linkedAmong(userIds: string[]): Promise<string[]> {
-    if (userIds.length === 0) return [];
-    const rows: { user_id: string }[] = await this.db.query(
-      `SELECT user_id FROM telegram_links WHERE user_id = ANY($1)`,
-      [userIds],
-    );
-    return rows.map((r) => r.user_id);
+  linkedAmong(userIds: string[]): Promise<string[]> {
+    return this.links.linkedAmong(userIds);
   }
 
-  async unlink(userId: string): Promise<void> {
-    await this.db.query(`DELETE FROM telegram_links WHERE user_id = $1`, [userId]);
+  unlink(userId: string): Promise<void> {
+    return this.links.deleteByUser(userId);
   }
 
   /** /stop, or the user blocked the bot. Returns the user that was linked, if any. */
-  async unlinkChat(telegramChatId: number): Promise<string | null> {
-    const rows = await updateReturning<{ user_id: string }>(
-      this.db,
-      `DELETE FROM telegram_links WHERE telegram_chat_id = $1 RETURNING user_id`,
-      [telegramChatId],
-    );
-    return rows[0]?.user_id ?? null;
+  unlinkChat(telegramChatId: number): Promise<string | null> {
+    return this.links.deleteByChat(telegramChatId);
   }
 
   private async botUsername(): Promise<string> {

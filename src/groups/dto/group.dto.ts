@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, IsUUID, Length } from 'class-validator';
-import { ChatMemberDto } from '../../chats/dto/chat.dto';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length } from 'class-validator';
+import { IsId } from '../../common/ids';
+import { ChatMemberDto } from '../../inbox/dto/chat.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -21,7 +22,7 @@ export class CreateGroupDto extends GroupNameDto {
   })
   @IsArray()
   @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @IsId({ each: true })
   memberIds: string[];
 }
 
@@ -30,7 +31,7 @@ export class AddMembersDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @IsId({ each: true })
   userIds: string[];
 }
 

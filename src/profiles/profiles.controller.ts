@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiNotFoundResponse,
@@ -6,34 +6,35 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
+import { AuthUser, CurrentUser } from '../common/auth-user';
 import { ErrorResponseDto } from '../common/error-response.dto';
+import { IdParam } from '../common/ids';
 import { UserDto, UserListDto, UserSearchQueryDto } from './dto/user.dto';
-import { UsersService } from './users.service';
+import { ProfilesService } from './profiles.service';
 
 @ApiTags('users')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorResponseDto })
 @Controller('users')
-export class UsersController {
-  constructor(private readonly users: UsersService) {}
+export class ProfilesController {
+  constructor(private readonly profiles: ProfilesService) {}
 
   @Get('me')
   @ApiOkResponse({ type: UserDto })
   me(@CurrentUser() auth: AuthUser): Promise<UserDto> {
-    return this.users.getProfile(auth.userId);
+    return this.profiles.get(auth.userId);
   }
 
   @Get()
   @ApiOkResponse({ type: UserListDto, description: 'Sorted by username' })
   list(@Query() query: UserSearchQueryDto): Promise<UserListDto> {
-    return this.users.search(query.search, query.limit, query.offset);
+    return this.profiles.search(query.search, query.limit, query.offset);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
-    return this.users.getProfile(id);
+  get(@Param('id', IdParam) id: string): Promise<UserDto> {
+    return this.profiles.get(id);
   }
 }

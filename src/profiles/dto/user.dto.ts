@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { UserEntity } from '../user.entity';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
+import { UserEntity } from '../../users/user.entity';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid', example: '7f1e2d3c-4b5a-4c6d-8e9f-0a1b2c3d4e5f' })
@@ -37,23 +37,6 @@ export class UserListDto {
   items: UserDto[];
   @ApiProperty({ example: 3 })
   total: number;
-}
-
-export class PageQueryDto {
-  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
-  @ApiProperty({ required: false, minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset: number = 0;
 }
 
 export class UserSearchQueryDto extends PageQueryDto {

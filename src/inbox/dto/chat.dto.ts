@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsUUID } from 'class-validator';
+import { IsId } from '../../common/ids';
 import { MessageDto } from '../../messages/dto/message.dto';
 
 export class ChatMemberDto {
@@ -43,6 +43,6 @@ export class OpenDirectChatDto {
     format: 'uuid',
     description: 'The other user; your own id opens your "saved messages" chat',
   })
-  @IsUUID()
+  @IsId()
   userId: string;
 }
