@@ -102,11 +102,14 @@ describe('an API instance going away mid-load', () => {
     beforeAll(async () => {
       driver = await loadOn('term');
       const probes = new ProbeLoop([{ name: 'ready', url: `${a().url}/api/health/ready` }], 25);
-      await sleep(200);
-      termAt = Date.now();
-      a().proc.signal('SIGTERM');
-      exit = await within(a().proc.exited, DRAIN_MS + EXIT_MARGIN_MS);
-      readiness = (await probes.stop()).filter((r) => r.startedAt > termAt + 100);
+      try {
+        await sleep(200);
+        termAt = Date.now();
+        a().proc.signal('SIGTERM');
+        exit = await within(a().proc.exited, DRAIN_MS + EXIT_MARGIN_MS);
+      } finally {
+        readiness = (await probes.stop()).filter((r) => r.startedAt > termAt + 100);
+      }
       await driver.runFor(2000);
       await driver.finish(20_000);
       await waitForDeliveries(stackOf(), driver, Date.now() + LIVE_BOUND_MS + 1000);

@@ -68,14 +68,20 @@ describe('PostgreSQL restarted or stalled mid-load', () => {
 
       const probes = new ProbeLoop(prober.targets(a), 200);
       await sleep(300);
-      stopBegan = Date.now();
-      await stackOf().pg.stop(mode);
-      stopped = Date.now();
-      await sleep(OUTAGE_MS);
-      startAt = Date.now();
-      await stackOf().pg.start();
-      recoveredAt = await waitForAllReady(stackOf());
-      answers = await probes.stop();
+      try {
+        stopBegan = Date.now();
+        await stackOf().pg.stop(mode);
+        stopped = Date.now();
+        await sleep(OUTAGE_MS);
+      } finally {
+        startAt = Date.now();
+        await stackOf().pg.start();
+      }
+      try {
+        recoveredAt = await waitForAllReady(stackOf());
+      } finally {
+        answers = await probes.stop();
+      }
       for (const api of stackOf().apis)
         for (const target of prober.targets(api)) after.push(await probe(target));
 
@@ -174,8 +180,11 @@ describe('PostgreSQL restarted or stalled mid-load', () => {
         resumeAt = Date.now();
         stack.pg.resume();
       }
-      recoveredAt = await waitForAllReady(stack);
-      answers = (await probes.stop()).filter((r) => r.startedAt >= pauseAt && r.startedAt <= resumeAt);
+      try {
+        recoveredAt = await waitForAllReady(stack);
+      } finally {
+        answers = (await probes.stop()).filter((r) => r.startedAt >= pauseAt && r.startedAt <= resumeAt);
+      }
       for (const api of stack.apis) for (const target of prober.targets(api)) after.push(await probe(target));
 
       await driver.runFor(2500);

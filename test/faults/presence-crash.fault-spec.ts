@@ -5,8 +5,11 @@ import { sleep } from './support/scenario';
 import { FaultStack } from './support/stack';
 
 const HEARTBEAT_TTL_MS = 3000;
-/** With INSTANCE_HEARTBEAT_TTL_MS=3000: the dead instance's TTL, then a sweep; ~60 s with the default TTL. */
-const OFFLINE_BOUND_MS = 15_000;
+/**
+ * The dead instance's heartbeat expires after the TTL; a sweep (whose period should scale with the TTL) then
+ * announces its users: 5 TTLs here. With the default TTL the contract's bound is ~60 s.
+ */
+const OFFLINE_BOUND_MS = 5 * HEARTBEAT_TTL_MS;
 /** After the first offline event, long enough for every surviving instance to have swept a few times. */
 const WATCH_FOR_DUPLICATES_MS = 5000;
 

@@ -112,19 +112,26 @@ describe('Redis killed and restarted mid-load', () => {
         ],
         200,
       );
-      await sleep(300);
-      killAt = Date.now();
-      await stack.redis.kill();
-      await sleep(700);
-      [newSocket, tamperedSocket] = await Promise.all([
-        tryConnect(a.url, token, 5000),
-        tryConnect(b.url, tampered, 5000),
-      ]);
-      await sleep(killAt + OUTAGE_MS - Date.now());
-      restartAt = Date.now();
-      await stack.redis.restart();
-      recoveredAt = await waitForAllReady(stack);
-      const results = await probes.stop();
+      let results: ProbeResult[] = [];
+      try {
+        await sleep(300);
+        killAt = Date.now();
+        await stack.redis.kill();
+        await sleep(700);
+        [newSocket, tamperedSocket] = await Promise.all([
+          tryConnect(a.url, token, 5000),
+          tryConnect(b.url, tampered, 5000),
+        ]);
+        await sleep(killAt + OUTAGE_MS - Date.now());
+      } finally {
+        restartAt = Date.now();
+        await stack.redis.restart();
+      }
+      try {
+        recoveredAt = await waitForAllReady(stack);
+      } finally {
+        results = await probes.stop();
+      }
       outage = results.filter((r) => r.startedAt >= killAt + SETTLE_MS && r.endedAt <= restartAt);
       tamperedAnswers = results.filter((r) => r.name === 'tampered');
 

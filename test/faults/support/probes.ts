@@ -64,11 +64,18 @@ export async function probe(target: ProbeTarget, abortAfterMs = 30_000): Promise
 
 /** Requests to each target in a loop (a new one every `intervalMs` per target) until stop(). */
 export class ProbeLoop {
+  private static readonly running = new Set<ProbeLoop>();
   readonly results: ProbeResult[] = [];
   private running = true;
   private readonly loops: Promise<void>[];
 
+  /** Ends every loop still running (a scenario that threw midway): FaultStack.close() calls it. */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...ProbeLoop.running].map((l) => l.stop()));
+  }
+
   constructor(targets: ProbeTarget[], intervalMs = 150) {
+    ProbeLoop.running.add(this);
     this.loops = targets.map(async (t) => {
       const inFlight = new Set<Promise<void>>();
       while (this.running) {
@@ -86,6 +93,7 @@ export class ProbeLoop {
 
   async stop(): Promise<ProbeResult[]> {
     this.running = false;
+    ProbeLoop.running.delete(this);
     await Promise.all(this.loops);
     return this.results;
   }

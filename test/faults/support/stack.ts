@@ -7,6 +7,7 @@ import { Api, registerUser, TestUser } from '../../support/http';
 import { freePort } from '../../support/processes';
 import { ManagedProcess } from './managed-process';
 import { PgCluster } from './pg-cluster';
+import { ProbeLoop } from './probes';
 import { RedisServer } from './redis-server';
 
 const DIST = join(__dirname, '..', '..', '..', 'dist');
@@ -178,10 +179,12 @@ export class FaultStack {
 
   async close(): Promise<void> {
     const steps: (() => Promise<unknown>)[] = [
+      () => ProbeLoop.stopAll(),
       ...this.apis.map((a) => () => a.proc.kill()),
       () => this.worker?.kill() ?? Promise.resolve(),
       () => this.fake?.stop() ?? Promise.resolve(),
       () => this.redis.stop(),
+      async () => this.pg.resume(),
       () => this.pg.drop(),
     ];
     const errors: unknown[] = [];
