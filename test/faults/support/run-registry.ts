@@ -8,7 +8,8 @@ import { join } from 'path';
  * its run, so that the run's teardown, or the next run after a crash of this one, can end exactly those and
  * nothing else. Processes carry FAULTS_RUN_ID in their environment, so a recycled pid is never mistaken.
  */
-const ROOT = join(tmpdir(), 'messenger-faults');
+// One root per user: another account's runs are not ours to clean up (and not writable anyway).
+const ROOT = join(tmpdir(), `messenger-faults-${process.getuid?.() ?? 'user'}`);
 
 export interface Resource {
   kind: 'process' | 'pg-cluster' | 'pg-datadir';
