@@ -190,6 +190,15 @@ class DriverClient {
     }, delay);
   }
 
+  /** An ack said UNAUTHORIZED: the session is gone. Drop the socket, log in again, reconnect. */
+  reauthenticate(): void {
+    const socket = this.socket;
+    if (!socket || this.closed) return;
+    this.socket = undefined; // so its disconnect schedules nothing: relogin() reconnects
+    socket.disconnect();
+    void this.relogin(this.url);
+  }
+
   /** The session is gone (Redis lost it): log in again with the password, as a user would. */
   private async relogin(url: string): Promise<void> {
     try {
@@ -369,7 +378,10 @@ export class LoadDriver {
           };
           if (out.acked) return;
           if (NON_RETRYABLE.has(code)) out.rejected = code;
-          else {
+          else if (code === 'UNAUTHORIZED') {
+            client.reauthenticate();
+            this.send(out);
+          } else {
             // retryAfter is in seconds; a client may come back sooner, and a short test must.
             const wait = Math.min(1000, Math.max(100, Number(ack?.error?.retryAfter ?? 0.2) * 1000));
             this.retryLater(out, wait);
