@@ -40,13 +40,20 @@ export class ManagedProcess {
     );
   }
 
-  static spawn(name: string, cmd: string, args: string[], env: Record<string, string | undefined>) {
+  /** `cmdline`: what /proc/<pid>/cmdline keeps showing, for a program that rewrites its environment. */
+  static spawn(
+    name: string,
+    cmd: string,
+    args: string[],
+    env: Record<string, string | undefined>,
+    cmdline?: string,
+  ) {
     const child = spawn(cmd, args, {
       env: { ...process.env, ...env, FAULTS_RUN_ID: runId() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (!child.pid) throw new Error(`could not start ${name} (${cmd})`);
-    record({ kind: 'process', pid: child.pid, name });
+    record({ kind: 'process', pid: child.pid, name, cmdline });
     const proc = new ManagedProcess(name, child);
     liveProcesses.add(proc);
     void proc.exited.then(() => liveProcesses.delete(proc));

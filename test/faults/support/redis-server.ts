@@ -73,6 +73,8 @@ export class RedisServer {
         'no',
       ],
       {},
+      // redis-server overwrites its environment with its title, "redis-server 127.0.0.1:<port>".
+      `127.0.0.1:${this.port}`,
     );
     await this.proc.waitForOutput('Ready to accept connections', 15_000);
   }

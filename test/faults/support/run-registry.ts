@@ -17,6 +17,8 @@ export interface Resource {
   name: string;
   /** pg-datadir only: the data directory of an initdb cluster (non-root runs). */
   dir?: string;
+  /** Text the process's command line must contain: for programs that rewrite their environment (redis-server). */
+  cmdline?: string;
 }
 
 export function runId(): string {
@@ -50,10 +52,14 @@ function alive(pid: number): boolean {
   }
 }
 
-/** True when the process still runs and was started by this run (its environment names the run). */
-function ours(pid: number, id: string): boolean {
+/**
+ * True when the process still runs and was started by this run: its environment names the run, or (for a
+ * program that overwrites its environment with its process title) its command line is the recorded one.
+ */
+function ours(r: Resource, id: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`FAULTS_RUN_ID=${id}`);
+    if (r.cmdline) return readFileSync(`/proc/${r.pid}/cmdline`, 'latin1').includes(r.cmdline);
+    return readFileSync(`/proc/${r.pid}/environ`, 'latin1').split('\0').includes(`FAULTS_RUN_ID=${id}`);
   } catch {
     return false;
   }
@@ -72,7 +78,7 @@ function resources(id: string): Resource[] {
 export function cleanUpRun(id: string): string[] {
   const done: string[] = [];
   for (const r of resources(id)) {
-    if (r.kind === 'process' && r.pid && ours(r.pid, id)) {
+    if (r.kind === 'process' && r.pid && ours(r, id)) {
       try {
         process.kill(r.pid, 'SIGCONT');
         process.kill(r.pid, 'SIGKILL');
