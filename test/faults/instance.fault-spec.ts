@@ -1,5 +1,6 @@
 import {
   checkStorage,
+  createdAtInversions,
   expectLiveDelivery,
   expectStorageGuarantees,
   loadFigures,
@@ -83,6 +84,10 @@ describe('an API instance going away mid-load', () => {
 
     it('loses nothing, stores nothing twice, leaves no seq gap; every ack names a stored row', () => {
       expectStorageGuarantees(report);
+    });
+
+    it('gives createdAt in seq order: it never decreases as seq increases within a chat', () => {
+      expect(problems({ inversions: createdAtInversions(report) })).toEqual(noProblems(['inversions']));
     });
 
     it('delivers every message live: what A committed before dying reaches the receivers on B within 2 s', () => {

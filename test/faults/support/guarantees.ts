@@ -247,3 +247,23 @@ export function loadFigures(
     attempts: driver.outcomeCounts(),
   };
 }
+
+/** Messages whose createdAt is earlier than their predecessor's in the same chat (seq order). */
+export function createdAtInversions(
+  report: StorageReport,
+): { chatId: string; seq: number; earlierByMs: number }[] {
+  const byChat = new Map<string, StoredMessage[]>();
+  for (const m of report.stored) byChat.set(m.chatId, [...(byChat.get(m.chatId) ?? []), m]);
+  const inversions: { chatId: string; seq: number; earlierByMs: number }[] = [];
+  for (const [chatId, messages] of byChat) {
+    messages.sort((x, y) => x.seq - y.seq);
+    for (let i = 1; i < messages.length; i++)
+      if (messages[i].createdAt < messages[i - 1].createdAt)
+        inversions.push({
+          chatId,
+          seq: messages[i].seq,
+          earlierByMs: messages[i - 1].createdAt - messages[i].createdAt,
+        });
+  }
+  return inversions;
+}
