@@ -21,6 +21,9 @@ export class FakeTelegram {
   private updates: any[] = [];
   private nextUpdateId = 1;
   private failures = new Map<string, Failure[]>();
+  private holds = new Map<string, number>();
+  /** Calls held by holdNext(): recorded in `calls`, not answered (nor counted in `sent`) until released. */
+  readonly held: { method: string; body: any; release: () => void }[] = [];
   private pollWaiters: (() => void)[] = [];
   private sentWaiters: { match: (m: SentMessage) => boolean; resolve: (m: SentMessage) => void }[] = [];
   private server: Server;
@@ -36,6 +39,7 @@ export class FakeTelegram {
 
   async stop(): Promise<void> {
     this.pollWaiters.splice(0).forEach((w) => w());
+    this.held.forEach((h) => h.release());
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
@@ -70,6 +74,14 @@ export class FakeTelegram {
     for (let i = 0; i < count; i++)
       list.push({ status, body: { ok: false, error_code: status, description, parameters } });
     this.failures.set(method, list);
+  }
+
+  /**
+   * The next `count` calls of `method` hang: a slow Bot API, so a test can kill the caller mid-call. A held
+   * sendMessage counts as sent only if release() lets it through while its caller still waits.
+   */
+  holdNext(method: string, count = 1): void {
+    this.holds.set(method, (this.holds.get(method) ?? 0) + count);
   }
 
   sentTo(chatId: number): SentMessage[] {
@@ -110,6 +122,11 @@ export class FakeTelegram {
 
     const failure = this.failures.get(method)?.shift();
     if (failure) return this.reply(res, failure.status, failure.body);
+    if ((this.holds.get(method) ?? 0) > 0) {
+      this.holds.set(method, this.holds.get(method)! - 1);
+      await new Promise<void>((release) => this.held.push({ method, body, release }));
+      if (res.destroyed || req.socket.destroyed) return; // the caller is gone (killed): never answered
+    }
 
     switch (method) {
       case 'getMe':
