@@ -62,3 +62,6 @@ echo "migrations revert and re-apply cleanly"
 step "Unit and end-to-end tests"
 # A connection left open after a suite would keep Jest alive forever; the time limit turns that into a failure.
 timeout 1200 npx jest --runInBand
+
+step "Fault tests: real processes killed, stopped and paused, on a PostgreSQL and a Redis of their own"
+timeout 600 npx jest --selectProjects faults --runInBand

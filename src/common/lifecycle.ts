@@ -3,21 +3,33 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from './app-error';
 
 /**
- * The process's drain state. On SIGTERM the realtime gateway starts draining: readiness answers 503 so a load
- * balancer stops sending, new HTTP requests and socket events are refused with 503/UNAVAILABLE (the client
- * retries elsewhere), and the work already accepted is finished before anything closes.
+ * The process's shutdown state, in two steps. On SIGTERM readiness answers 503 at once (`leaving`) while
+ * everything is still served for a moment, so a load balancer stops sending without a single refused request;
+ * then the gateway starts draining: new HTTP requests and socket events are refused with 503/UNAVAILABLE (the
+ * client retries elsewhere), and the work already accepted is finished before anything closes.
  */
 @Injectable()
 export class Lifecycle {
+  private leaving = false;
   private drainingSince?: number;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+
+  /** False from the moment shutdown begins: readiness answers 503. */
+  get ready(): boolean {
+    return !this.leaving;
+  }
 
   get draining(): boolean {
     return this.drainingSince !== undefined;
   }
 
+  announceLeaving(): void {
+    this.leaving = true;
+  }
+
   startDraining(): void {
+    this.leaving = true;
     this.drainingSince ??= Date.now();
   }
 
@@ -28,7 +40,7 @@ export class Lifecycle {
   /** Counts HTTP requests in flight and refuses new ones while draining (liveness stays open). */
   httpGate(): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
-      if (this.draining && req.path !== '/api/health') {
+      if (this.draining && !req.path.startsWith('/api/health')) {
         res.setHeader('Connection', 'close');
         return next(this.refusal());
       }

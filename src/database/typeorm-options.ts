@@ -15,9 +15,10 @@ const MIGRATIONS = __filename.endsWith('.ts')
 export function poolOptions(statementTimeoutMs: number) {
   return {
     max: 20,
-    connectionTimeoutMillis: Math.min(statementTimeoutMs, 5000),
+    // A request waits for a connection, then for its query: both bounded, together about 1.75 x the timeout.
+    connectionTimeoutMillis: Math.ceil(statementTimeoutMs / 2),
     statement_timeout: statementTimeoutMs,
-    query_timeout: statementTimeoutMs + 1000,
+    query_timeout: Math.ceil(statementTimeoutMs * 1.25),
     idle_in_transaction_session_timeout: statementTimeoutMs * 2,
     keepAlive: true,
   };

@@ -44,7 +44,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
   async ready(): Promise<HealthCheckResult> {
     // Draining (SIGTERM): tell the load balancer first, before anything stops.
-    if (this.lifecycle.draining) throw new AppError('SERVICE_UNAVAILABLE', 'Shutting down', undefined, 1);
+    if (!this.lifecycle.ready) throw new AppError('SERVICE_UNAVAILABLE', 'Shutting down', undefined, 1);
     try {
       return await this.health.check([
         () => this.db.pingCheck('database', { timeout: TIMEOUT_MS }),

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { AppError } from '../common/app-error';
+import { isUnavailable } from '../common/unavailable';
 import { EventBus } from '../common/events';
 import { DeliveryOutbox } from './delivery-outbox';
 import { MessageDto, toMessageDto } from './dto/message.dto';
@@ -166,6 +167,8 @@ export class SendBatcher {
       // Whether the statement committed is unknown (a lost connection): the outbox entry stays, so anything
       // that did commit is still published; the callers retry with the same clientMsgId and get replays.
       for (const p of allowed) p.reject(err);
+      // PostgreSQL is down or stalled: those waiting behind this batch would only wait for the same answer.
+      if (isUnavailable(err)) for (const p of this.queue.splice(0)) p.reject(err);
       await this.bestEffort(() => this.rateLimiter.refund(countBySender(allowed)));
     }
   }

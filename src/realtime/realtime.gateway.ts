@@ -46,6 +46,11 @@ import { TypingThrottle } from './typing-throttle';
 type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+/** After SIGTERM, how long readiness says 503 while everything is still served. */
+const READINESS_GRACE_MS = 1000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** How long an instance remembers a session that ended, to refuse a handshake that raced the news. */
 const ENDED_SESSION_MEMORY_MS = 30_000;
 
@@ -130,6 +135,9 @@ export class RealtimeGateway
    * that ignores the event reconnects — to another instance); only then do Redis and PostgreSQL close.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    // Readiness first, while still serving, so a load balancer that polls it moves traffic without refusals.
+    this.lifecycle.announceLeaving();
+    await sleep(Math.min(READINESS_GRACE_MS, this.config.shutdownDrainMs / 2));
     this.lifecycle.startDraining();
     const drained = Promise.all([this.batcher.idle(), this.lifecycle.httpIdle()]).then(() => true);
     let timer: NodeJS.Timeout | undefined;

@@ -30,7 +30,7 @@ describe('presence after an instance crash', () => {
   let rest: any;
 
   beforeAll(async () => {
-    stack = await FaultStack.start({ apis: 3, env: { INSTANCE_HEARTBEAT_TTL_MS: String(HEARTBEAT_TTL_MS) } });
+    stack = await FaultStack.start({ apis: 3, env: { PRESENCE_INSTANCE_TTL_MS: String(HEARTBEAT_TTL_MS) } });
     const [a, b] = stack.apis;
     user = await stack.register('gone');
     contact = await stack.register('watch');
