@@ -1,0 +1,3 @@
+// Tiny DOM helpers shared by every view.
+
+export const $ = (id) => document.getElementById(id);
