@@ -1,53 +1,54 @@
-// REST calls with the bearer token; a 401 refreshes once and retries.
+// REST calls on /api with the access token. A 401 refreshes once and retries; a 503 on a read waits as the
+// server asks (Retry-After) and retries; neither ever signs the user out.
+import { ApiError, NetworkError } from './errors.js';
 import { session } from './session.js';
+import { sleep } from './dom.js';
 
-export class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message ?? `HTTP ${status}`);
-    this.status = status;
-    this.body = body;
-  }
-}
+const MAX_WAIT_MS = 10_000;
 
-/** Refresh tokens are single use: tabs take turns (Web Locks), and a tab reuses a token another tab just got. */
-export async function refreshTokens(staleRefreshToken) {
-  const run = async () => {
-    const current = session.get();
-    if (!current) throw new ApiError(401, { message: 'Logged out' });
-    if (current.refreshToken !== staleRefreshToken) return current; // another tab already refreshed
-    const res = await fetch('/api/auth/refresh', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refreshToken: current.refreshToken }),
-    });
-    if (!res.ok) {
-      session.clear();
-      throw new ApiError(res.status, await res.json().catch(() => null));
-    }
-    const tokens = await res.json();
-    session.set(tokens);
-    return tokens;
-  };
-  return navigator.locks ? navigator.locks.request('messenger-refresh', run) : run();
-}
-
-export async function api(method, path, body) {
+export async function api(method, path, body, { retries = 2 } = {}) {
   for (let attempt = 0; ; attempt++) {
-    const tokens = session.get();
+    if (!session.accessToken && session.signedIn) await session.refresh(null);
+    const token = session.accessToken;
     const headers = {};
-    if (tokens) headers.authorization = `Bearer ${tokens.accessToken}`;
+    if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`/api${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (res.status === 401 && tokens && attempt === 0 && !path.startsWith('/auth/')) {
-      await refreshTokens(tokens.refreshToken);
+    let res;
+    try {
+      res = await fetch(`/api${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new NetworkError();
+    }
+    if (res.status === 401 && token && attempt === 0) {
+      await session.refresh(token);
       continue;
     }
     const data = res.status === 204 ? null : await res.json().catch(() => null);
-    if (!res.ok) throw new ApiError(res.status, data);
+    const retryAfter = Number(res.headers.get('retry-after')) || data?.retryAfter || undefined;
+    if (res.status === 503 && method === 'GET' && attempt < retries) {
+      await sleep(Math.min(MAX_WAIT_MS, (retryAfter ?? 1) * 1000));
+      continue;
+    }
+    if (res.status === 401 && session.signedIn) throw session.forget('expired');
+    if (!res.ok) throw new ApiError(res.status, data, retryAfter);
     return data;
+  }
+}
+
+/** Runs `fn` until it succeeds or fails for a reason other than the network/server being briefly away. */
+export async function withRetry(fn, isTransient, { onWait } = {}) {
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      onWait?.(err);
+      const serverHint = err.retryAfter ? err.retryAfter * 1000 : 0;
+      await sleep(Math.max(serverHint, delay * (0.75 + Math.random() * 0.5)));
+    }
   }
 }

@@ -1,93 +1,124 @@
-// Sending (through the outbox), editing and deleting messages.
+// The composer, bound to the chat the pane shows: a draft per chat, autosizing, Enter sends and Shift+Enter
+// starts a new line, a counter near the 4096-character limit, and sending blocked (with the reason) above it.
 import { $ } from './dom.js';
-import { api } from './api.js';
-import { state, outbox } from './state.js';
-import { renderAll, renderMessages, loadOlder } from './conversation.js';
-import { applyMessage } from './socket.js';
+import { state, drafts } from './state.js';
+import * as sync from './sync.js';
+import { emitTyping } from './socket.js';
+import { messageLength, formatCount } from './format.js';
 
-export async function sendPending(p) {
-  if (!state.socket?.connected) return; // stays in the outbox; resent on (re)connect
-  try {
-    const ack = await state.socket
-      .timeout(10000)
-      .emitWithAck('message:send', { chatId: p.chatId, text: p.text, clientMsgId: p.clientMsgId });
-    if (ack.ok) {
-      state.pending.delete(p.clientMsgId);
-      applyMessage(ack.data);
-    } else if (ack.error.code === 'RATE_LIMITED') {
-      setTimeout(() => sendPending(p), (ack.error.retryAfter ?? 1) * 1000);
-    } else {
-      p.failed = ack.error.message;
-      $('composer-error').textContent = ack.error.message;
-    }
-  } catch {
-    // No ack in time (connection trouble): the same clientMsgId is resent on reconnect, never duplicated.
-  }
-  outbox.save();
-  renderAll();
+export const MAX_TEXT = 4096;
+const COUNTER_FROM = 3800;
+const TYPING_EVERY_MS = 2000;
+const TYPING_IDLE_MS = 3000;
+
+let boundChatId = null;
+let typingSentAt = 0;
+let typingIdle;
+let hooks = { onSent: () => undefined };
+
+const input = () => $('message-input');
+
+/** Shows `chatId`'s draft; everything typed from now on belongs to that chat. */
+export function bindTo(chatId) {
+  if (boundChatId === chatId) return;
+  stopTyping();
+  boundChatId = chatId;
+  const el = input();
+  el.value = chatId ? (state.drafts.get(chatId) ?? '') : '';
+  el.dataset.chatId = chatId ?? '';
+  $('composer-error').textContent = '';
+  refresh();
 }
 
-export function bindComposer() {
-  const input = $('message-input');
-  let typingSent = 0;
-  let typingIdle;
-  const stopTyping = () => {
-    clearTimeout(typingIdle);
-    if (typingSent) state.socket?.emit('typing', { chatId: state.openChatId, isTyping: false });
-    typingSent = 0;
-  };
-  input.addEventListener('input', () => {
-    if (!state.openChatId || !input.value.trim()) return stopTyping();
-    if (Date.now() - typingSent > 2000) {
-      state.socket?.emit('typing', { chatId: state.openChatId, isTyping: true });
-      typingSent = Date.now();
+export const boundChat = () => boundChatId;
+
+export function focus() {
+  const el = input();
+  if (!el.offsetParent) return;
+  el.focus();
+  el.setSelectionRange(el.value.length, el.value.length);
+}
+
+export function showError(text) {
+  $('composer-error').textContent = text;
+}
+
+function tooLongText(length) {
+  return `This message is too long to send: ${formatCount(length)} characters, and the limit is ${formatCount(MAX_TEXT)}. Shorten it or split it into several messages.`;
+}
+
+function refresh() {
+  const el = input();
+  // Autosize: as tall as the text, up to the CSS max-height (then it scrolls).
+  el.style.height = 'auto';
+  el.style.height = `${el.scrollHeight + 2}px`;
+  const length = messageLength(el.value);
+  const over = length > MAX_TEXT;
+  const counter = $('composer-counter');
+  counter.hidden = length < COUNTER_FROM;
+  counter.classList.toggle('over', over);
+  counter.textContent = over
+    ? `${formatCount(length)} / ${formatCount(MAX_TEXT)}: ${formatCount(length - MAX_TEXT)} too many to send`
+    : `${formatCount(length)} / ${formatCount(MAX_TEXT)}`;
+  $('send').disabled = over;
+  $('send').title = over ? tooLongText(length) : 'Send (Enter)';
+  if (!over && $('composer-error').dataset.kind === 'length') showError('');
+  if (over && $('composer-error').dataset.kind === 'length') showError(tooLongText(length));
+}
+
+function stopTyping() {
+  clearTimeout(typingIdle);
+  if (typingSentAt && boundChatId) emitTyping(boundChatId, false);
+  typingSentAt = 0;
+}
+
+function submit() {
+  const chatId = boundChatId;
+  const el = input();
+  const text = el.value.trim();
+  const error = $('composer-error');
+  if (!chatId || !text) return;
+  const length = messageLength(text);
+  if (length > MAX_TEXT) {
+    error.dataset.kind = 'length';
+    showError(tooLongText(length));
+    return;
+  }
+  error.dataset.kind = '';
+  showError('');
+  el.value = '';
+  drafts.set(chatId, '');
+  refresh();
+  stopTyping();
+  hooks.onSent(chatId);
+  sync.queueMessage(chatId, text);
+}
+
+export function bindComposer(on = {}) {
+  hooks = { ...hooks, ...on };
+  const el = input();
+  el.addEventListener('input', () => {
+    const chatId = boundChatId;
+    if (!chatId) return;
+    drafts.set(chatId, el.value);
+    refresh();
+    if (!el.value.trim()) return stopTyping();
+    if (Date.now() - typingSentAt > TYPING_EVERY_MS) {
+      emitTyping(chatId, true);
+      typingSentAt = Date.now();
     }
     clearTimeout(typingIdle);
-    typingIdle = setTimeout(stopTyping, 3000);
+    typingIdle = setTimeout(stopTyping, TYPING_IDLE_MS);
   });
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey) {
+  el.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      $('composer').requestSubmit();
+      submit();
     }
   });
   $('composer').addEventListener('submit', (e) => {
     e.preventDefault();
-    const text = input.value.trim();
-    $('composer-error').textContent = '';
-    if (!text || !state.openChatId) return;
-    input.value = '';
-    stopTyping();
-    const p = { chatId: state.openChatId, text, clientMsgId: crypto.randomUUID(), senderId: state.me.id };
-    state.pending.set(p.clientMsgId, p);
-    outbox.save();
-    renderMessages();
-    $('messages').scrollTop = $('messages').scrollHeight;
-    void sendPending(p);
+    submit();
   });
-  $('messages').addEventListener('scroll', () => {
-    if ($('messages').scrollTop < 60) void loadOlder();
-  });
-}
-
-export async function editMessage(m) {
-  // eslint-disable-next-line no-restricted-globals -- replaced by an inline editor next
-  const text = prompt('Edit message', m.text);
-  if (text === null || !text.trim() || text.trim() === m.text) return;
-  try {
-    applyMessage(await api('PATCH', `/messages/${m.id}`, { text }));
-  } catch (err) {
-    $('composer-error').textContent = err.message;
-  }
-}
-
-export async function deleteMessage(m) {
-  // eslint-disable-next-line no-restricted-globals -- replaced by an in-page dialog next
-  if (!confirm('Delete this message?')) return;
-  try {
-    await api('DELETE', `/messages/${m.id}`);
-    applyMessage({ ...m, text: null, deletedAt: new Date().toISOString() });
-  } catch (err) {
-    $('composer-error').textContent = err.message;
-  }
+  addEventListener('beforeunload', () => drafts.save());
 }

@@ -1,124 +1,147 @@
-// The Socket.IO connection and the server events it applies to the state.
-import { $ } from './dom.js';
-import { api, refreshTokens } from './api.js';
+// The Socket.IO connection: its state for the banner, the server's events applied through sync.js, and
+// what to do when it drops: a token that expired is refreshed, a restarting or briefly unavailable server is
+// retried with the session kept, and only a session that really ended leads to the login screen.
+import { invalidate } from './render.js';
 import { session } from './session.js';
-import { state, conversation } from './state.js';
-import { upsertChat, renderChatList } from './chat-list.js';
-import { renderAll, renderTyping, closeChat } from './conversation.js';
-import { sendPending } from './composer.js';
-import { renderTelegram } from './dialogs.js';
-import { logout } from './main.js';
+import { SignedOutError, isTransient } from './errors.js';
+import { state } from './state.js';
+import * as sync from './sync.js';
 
-export function applyMessage(m) {
-  const conv = conversation(m.chatId);
-  const isNew = !conv.bySeq.has(m.seq);
-  conv.bySeq.set(m.seq, m);
-  const chat = state.chats.get(m.chatId);
-  if (chat) {
-    if (m.seq >= chat.lastSeq) {
-      chat.lastSeq = m.seq;
-      chat.lastMessage = m;
-      if (isNew) chat.updatedAt = new Date().toISOString();
-    }
-    if (isNew && m.senderId !== state.me.id && m.seq > (state.markedRead.get(m.chatId) ?? 0))
-      chat.unreadCount += 1;
-  } else {
-    api('GET', `/chats/${m.chatId}`).then(upsertChat, () => undefined);
+const NORMAL_DELAY_MS = 1000;
+let socket = null;
+let handshakeToken = null;
+let endedReason = null;
+let restarting = false;
+let unavailableAttempts = 0;
+let reconnectTimer;
+let handlers = { signedOut: () => undefined, telegramLinked: () => undefined };
+
+function setConnection(status) {
+  if (state.connection === status) return;
+  const wasOnline = state.connection === 'online';
+  state.connection = status;
+  if (wasOnline && status !== 'online') sync.forgetPresence();
+  invalidate('banner', 'header', 'chats', 'messages');
+}
+
+function reconnectSoon(ms) {
+  clearTimeout(reconnectTimer);
+  reconnectTimer = setTimeout(() => {
+    if (socket && !socket.connected && session.signedIn) socket.connect();
+  }, ms);
+}
+
+/** A refused handshake: refresh the access token, then try again; a refused refresh means logging in again. */
+async function refreshAndReconnect() {
+  try {
+    await session.refresh(handshakeToken);
+    reconnectSoon(0);
+  } catch (err) {
+    if (err instanceof SignedOutError) return;
+    setConnection(isTransient(err) ? 'offline' : 'connecting');
+    reconnectSoon(3000 + Math.random() * 2000);
   }
-  renderAll();
 }
 
-export function applyReceipt(r) {
-  const chat = state.chats.get(r.chatId);
-  if (!chat) return;
-  chat.readAllSeq = Math.max(chat.readAllSeq, r.readAllSeq); // receipts may arrive out of order
-  if (r.userId === state.me.id) {
-    state.markedRead.set(r.chatId, Math.max(state.markedRead.get(r.chatId) ?? 0, r.lastReadSeq));
-    // The server counts unread messages exactly (deleted ones and our own excluded).
-    api('GET', `/chats/${r.chatId}`).then(upsertChat, () => undefined);
-  }
-  renderAll();
-}
-
-export function applyTyping({ chatId, userId, isTyping }) {
-  if (!state.typing.has(chatId)) state.typing.set(chatId, new Map());
-  const typers = state.typing.get(chatId);
-  clearTimeout(typers.get(userId));
-  if (isTyping)
-    typers.set(
-      userId,
-      setTimeout(() => applyTyping({ chatId, userId, isTyping: false }), 5000),
-    );
-  else typers.delete(userId);
-  renderTyping();
-}
-
-export function applyPresence({ userId, online, lastSeenAt }) {
-  const u = state.users.get(userId);
-  if (u) Object.assign(u, { online, lastSeenAt });
-  renderAll();
-}
-
-/** After a (re)connect: resend what is pending and fetch what was missed in loaded chats. */
-export async function catchUp() {
-  for (const p of state.pending.values()) if (!p.failed) void sendPending(p);
-  const chats = await api('GET', '/chats');
-  state.chats = new Map(chats.map((c) => [c.id, c]));
-  for (const [chatId, conv] of state.conversations) {
-    if (!conv.loaded || !state.chats.has(chatId)) continue;
-    let after = Math.max(0, ...conv.bySeq.keys());
-    for (;;) {
-      const page = await api('GET', `/history/${chatId}?afterSeq=${after}&limit=100`);
-      page.items.forEach((m) => conv.bySeq.set(m.seq, m));
-      if (!page.hasMore || page.items.length === 0) break;
-      after = page.items[page.items.length - 1].seq;
-    }
-  }
-  renderAll();
-}
-
-export function connectSocket() {
+export function connectSocket(on) {
+  handlers = { ...handlers, ...on };
   // WebSocket first (any instance will do); long-polling only as a fallback (Nginx keeps it sticky).
-  const socket = io({
+  socket = io({
     path: '/socket.io',
     transports: ['websocket', 'polling'],
-    auth: (cb) => cb({ token: session.get()?.accessToken }),
+    reconnectionDelay: NORMAL_DELAY_MS,
+    reconnectionDelayMax: 10_000,
+    auth: (cb) => {
+      handshakeToken = session.accessToken;
+      cb({ token: handshakeToken });
+    },
   });
   state.socket = socket;
+
   socket.on('connect', () => {
-    $('connection').classList.add('up');
-    void catchUp();
+    restarting = false;
+    endedReason = null;
+    unavailableAttempts = 0;
+    socket.io.reconnectionDelay(NORMAL_DELAY_MS);
+    setConnection('online');
+    void sync.resync().catch(() => undefined);
   });
-  socket.on('disconnect', () => $('connection').classList.remove('up'));
-  socket.on('connect_error', async (err) => {
-    if (err.message !== 'Unauthorized') return; // the client retries by itself
-    try {
-      await refreshTokens(session.get()?.refreshToken);
+
+  socket.on('disconnect', (reason) => {
+    setConnection(restarting ? 'reconnecting' : navigator.onLine ? 'connecting' : 'offline');
+    if (reason !== 'io server disconnect') return; // Socket.IO reconnects by itself
+    // The server closed this socket on purpose; it does not come back by itself.
+    if (endedReason === 'logout' || endedReason === 'revoked' || !session.signedIn) return;
+    if (endedReason === 'expired') void refreshAndReconnect();
+    else reconnectSoon(restarting ? 0 : NORMAL_DELAY_MS);
+  });
+
+  socket.on('connect_error', (err) => {
+    const code = err?.data?.code ?? (err?.message === 'Unauthorized' ? 'UNAUTHORIZED' : null);
+    if (code === 'UNAUTHORIZED') return void refreshAndReconnect();
+    if (code === 'UNAVAILABLE') {
+      // Refused by the server's middleware: Socket.IO will not retry by itself.
+      setConnection('unavailable');
+      unavailableAttempts += 1;
+      const hinted = Number(err.data.retryAfter) * 1000 || 0;
+      const backoff = Math.min(30_000, 1000 * 2 ** Math.min(unavailableAttempts, 5));
+      return reconnectSoon(Math.max(hinted, backoff) * (0.8 + Math.random() * 0.4));
+    }
+    // The network or the server is away: Socket.IO keeps retrying with backoff.
+    if (!restarting) setConnection('offline');
+    if (!socket.active) reconnectSoon(NORMAL_DELAY_MS);
+  });
+
+  socket.on('session:ended', ({ reason } = {}) => {
+    endedReason = reason;
+    if (reason === 'expired') return; // refreshed on the disconnect that follows
+    socket.io.reconnection(false);
+    handlers.signedOut(reason === 'revoked' ? 'revoked' : 'logout');
+  });
+
+  socket.on('server:shutdown', ({ reconnectAfterMs } = {}) => {
+    // A restart or deploy: come back as soon as the server says, without the "Offline" banner.
+    restarting = true;
+    const delay = Math.max(0, Math.min(Number(reconnectAfterMs) || 0, 30_000));
+    socket.io.reconnectionDelay(Math.max(delay, 50));
+  });
+
+  socket.on('message:new', (m) => sync.applyMessage(m, { live: true }));
+  socket.on('message:updated', (m) => sync.applyChanged(m));
+  socket.on('message:deleted', (d) => sync.applyDeleted(d));
+  socket.on('receipt', (r) => sync.applyReceipt(r));
+  socket.on('typing', (t) => sync.applyTyping(t));
+  socket.on('presence', (p) => sync.applyPresence(p));
+  socket.on('chat:new', (c) => sync.upsertChat(c));
+  socket.on('chat:updated', (c) => sync.upsertChat(c));
+  socket.on('chat:removed', ({ chatId }) => sync.removeChat(chatId));
+  socket.on('telegram:linked', (t) => handlers.telegramLinked(t));
+
+  // The browser knows first when the network goes: say so at once, and reconnect as soon as it is back.
+  addEventListener('offline', () => {
+    setConnection('offline');
+    if (socket.connected) {
+      socket.disconnect();
       socket.connect();
-    } catch {
-      logout(false);
     }
   });
-  socket.on('message:new', applyMessage);
-  socket.on('message:updated', applyMessage);
-  socket.on('message:deleted', ({ id, chatId, seq }) => {
-    const existing = conversation(chatId).bySeq.get(seq);
-    applyMessage({
-      ...(existing ?? { id, chatId, seq, senderId: null, clientMsgId: '' }),
-      text: null,
-      deletedAt: new Date().toISOString(),
-    });
+  addEventListener('online', () => {
+    setConnection('connecting');
+    if (!socket.connected) {
+      clearTimeout(reconnectTimer);
+      socket.disconnect();
+      socket.connect();
+    }
   });
-  socket.on('receipt', applyReceipt);
-  socket.on('typing', applyTyping);
-  socket.on('presence', applyPresence);
-  socket.on('chat:new', upsertChat);
-  socket.on('chat:updated', upsertChat);
-  socket.on('chat:removed', ({ chatId }) => {
-    state.chats.delete(chatId);
-    state.conversations.delete(chatId);
-    if (state.openChatId === chatId) closeChat();
-    renderChatList();
-  });
-  socket.on('telegram:linked', ({ telegramUsername }) => renderTelegram({ linked: true, telegramUsername }));
+  return socket;
+}
+
+export function disconnectSocket() {
+  clearTimeout(reconnectTimer);
+  socket?.io.reconnection(false);
+  socket?.disconnect();
+}
+
+export function emitTyping(chatId, isTyping) {
+  if (socket?.connected) socket.emit('typing', { chatId, isTyping });
 }
