@@ -163,4 +163,45 @@ describe('web client in real Chromium: offline and reconnecting', () => {
     );
     await expectText(page, '#chat-list [data-testid=chat-item]:first-child .preview', 'You: for carol');
   });
+
+  it('an access token that expires is refreshed quietly: messages keep flowing, a reload stays signed in', async () => {
+    const short = await startApp({ ACCESS_TOKEN_TTL: '2s' });
+    try {
+      const api = new Api(short.url);
+      const [alice, bob] = await Promise.all([registerUser(api, 'alice'), registerUser(api, 'bob')]);
+      const chatId = (await alice.api.post('/chats/direct', { userId: bob.id })).body.id as string;
+      const page = await newPage(browser, short.url);
+      pages.push(page);
+      await loginInUi(page, alice.username, alice.password);
+      await page.click(`#chat-list [data-chat-id="${chatId}"]`);
+      // The condition here is time itself: the access token must be past its expiry.
+      await new Promise((r) => setTimeout(r, 2500));
+      await send(page, 'after expiry');
+      // Bob's token lives 2 s as well: he logs in again each time he acts.
+      const bobNow = async () => {
+        const login = await api.post('/auth/login', { login: bob.username, password: bob.password });
+        return { api: api.as(login.body.accessToken as string) };
+      };
+      await waitUntil(
+        'stored',
+        async () => historyTexts(await bobNow(), chatId),
+        (t) => t.includes('after expiry'),
+      );
+      await page.reload();
+      await page.waitForSelector('#app:not([hidden])');
+      await page.click(`#chat-list [data-chat-id="${chatId}"]`);
+      await message(page, 'after expiry').waitFor();
+      const posted = await (
+        await bobNow()
+      ).api.post(`/chats/${chatId}/messages`, {
+        text: 'still hearing you',
+        clientMsgId: 'b-live',
+      });
+      expect(posted.status).toBe(201);
+      await message(page, 'still hearing you').waitFor();
+      expect(await page.isVisible('#auth')).toBe(false);
+    } finally {
+      await short.close();
+    }
+  });
 });

@@ -159,12 +159,15 @@ function renderPane() {
   $('chat-view').hidden = !chatId;
   $('app').classList.toggle('chat-open', Boolean(chatId || notice));
   if (notice) {
-    $('notice-text').textContent =
-      notice.reason === 'left'
-        ? `You left “${notice.title}”.`
+    // The chat's name in <bdi>, so a right-to-left name does not reorder the sentence around it.
+    const name = h('bdi', {}, notice.title);
+    $('notice-text').replaceChildren(
+      ...(notice.reason === 'left'
+        ? ['You left “', name, '”.']
         : notice.reason === 'removed'
-          ? `You were removed from “${notice.title}”. Its messages are no longer available to you.`
-          : 'This chat is not available. It may have been deleted, or you are no longer a member.';
+          ? ['You were removed from “', name, '”. Its messages are no longer available to you.']
+          : ['This chat is not available. It may have been deleted, or you are no longer a member.']),
+    );
   }
   if (!chatId) return;
   renderHeader();
@@ -211,10 +214,11 @@ function renderHeader() {
 }
 
 function renderTyping() {
-  const typers = [...(state.typing.get(state.openChatId)?.keys() ?? [])].map(nameOf);
-  $('typing').textContent = typers.length
-    ? `${typers.join(', ')} ${typers.length > 1 ? 'are' : 'is'} typing…`
-    : '';
+  const typers = [...(state.typing.get(state.openChatId)?.keys() ?? [])];
+  const names = typers.flatMap((id, i) => [i ? ', ' : '', h('bdi', {}, nameOf(id))]);
+  $('typing').replaceChildren(
+    ...(typers.length ? [...names, typers.length > 1 ? ' are typing…' : ' is typing…'] : []),
+  );
 }
 
 // ---------- messages ----------

@@ -37,6 +37,9 @@ export const isTransient = (err) =>
       err.code === 'SERVICE_UNAVAILABLE' ||
       err.code === 'UNAVAILABLE'));
 
+/** Worth waiting out on start-up: anything but a verdict on the session (a 5xx is the server's trouble). */
+export const isServerTrouble = (err) => isTransient(err) || (err instanceof ApiError && err.status >= 500);
+
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX_BYTES = 72;
 

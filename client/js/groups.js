@@ -202,7 +202,7 @@ function memberRow(chat, m) {
       h('span', { class: 'sub' }, presenceText(u) || (u ? `@${u.username}` : '')),
     ),
     h('span', { class: `role role-${m.role}` }, ROLE_WORDS[m.role] ?? m.role),
-    ...actions,
+    actions.length ? h('span', { class: 'member-actions' }, ...actions) : null,
   );
 }
 

@@ -3,7 +3,7 @@ import { $ } from './dom.js';
 import { onRender, invalidate } from './render.js';
 import { api, withRetry } from './api.js';
 import { session } from './session.js';
-import { describeError, isTransient } from './errors.js';
+import { describeError, isServerTrouble, isTransient } from './errors.js';
 import { state, outbox, drafts, forgetLocalData, rememberUser } from './state.js';
 import * as sync from './sync.js';
 import { connectSocket, disconnectSocket } from './socket.js';
@@ -29,7 +29,7 @@ const BANNER = {
 
 function renderBanner() {
   const banner = $('banner');
-  const text = state.me ? (BANNER[state.connection] ?? '') : '';
+  const text = $('app').hidden ? '' : (BANNER[state.connection] ?? '');
   banner.hidden = !text;
   banner.textContent = text;
   banner.dataset.state = state.connection;
@@ -63,7 +63,12 @@ async function startApp() {
   $('auth').hidden = true;
   $('app').hidden = false;
   invalidate('banner');
-  state.me = await withRetry(() => api('GET', '/users/me'), isTransient);
+  state.me = await withRetry(() => api('GET', '/users/me'), isServerTrouble, {
+    onWait: () => {
+      state.connection = 'unavailable';
+      invalidate('banner');
+    },
+  });
   rememberUser(state.me);
   renderMe();
   outbox.load();
@@ -89,7 +94,8 @@ function bindAll() {
     onSignedIn: async () => {
       await startApp();
       // Keyboard users land where the next step is: finding someone to talk to.
-      if (!state.openChatId) $('search').focus();
+      // (Not on touch screens, where focusing a field pops up the keyboard.)
+      if (!state.openChatId && matchMedia('(pointer: fine)').matches) $('search').focus();
     },
   });
   bindComposer({ onSent: () => stickToBottom() });
@@ -114,11 +120,10 @@ async function boot() {
   sessionStorage.removeItem(FLASH_KEY);
   try {
     // Offline or the server restarting: keep the session and try again, never drop to the login screen.
-    const resumed = await withRetry(() => session.resume(), isTransient, {
+    const resumed = await withRetry(() => session.resume(), isServerTrouble, {
       onWait: () => {
         $('app').hidden = false;
-        $('banner').hidden = false;
-        $('banner').textContent = BANNER.connecting;
+        invalidate('banner');
       },
     });
     if (!resumed) return showAuth(flash);

@@ -8,12 +8,15 @@ import { state } from './state.js';
 import * as sync from './sync.js';
 
 const NORMAL_DELAY_MS = 1000;
+const RESTART_PATIENCE_MS = 20_000;
 let socket = null;
 let handshakeToken = null;
 let endedReason = null;
 let restarting = false;
 let unavailableAttempts = 0;
+let authFailures = 0;
 let reconnectTimer;
+let restartTimer;
 let handlers = { signedOut: () => undefined, telegramLinked: () => undefined };
 
 function setConnection(status) {
@@ -33,9 +36,11 @@ function reconnectSoon(ms) {
 
 /** A refused handshake: refresh the access token, then try again; a refused refresh means logging in again. */
 async function refreshAndReconnect() {
+  authFailures += 1;
   try {
     await session.refresh(handshakeToken);
-    reconnectSoon(0);
+    // A fresh token refused again and again (clock skew?): slow down instead of spinning.
+    reconnectSoon(authFailures > 2 ? Math.min(30_000, 1000 * authFailures) : 0);
   } catch (err) {
     if (err instanceof SignedOutError) return;
     setConnection(isTransient(err) ? 'offline' : 'connecting');
@@ -50,7 +55,7 @@ export function connectSocket(on) {
     path: '/socket.io',
     transports: ['websocket', 'polling'],
     reconnectionDelay: NORMAL_DELAY_MS,
-    reconnectionDelayMax: 10_000,
+    reconnectionDelayMax: 5000,
     auth: (cb) => {
       handshakeToken = session.accessToken;
       cb({ token: handshakeToken });
@@ -60,8 +65,10 @@ export function connectSocket(on) {
 
   socket.on('connect', () => {
     restarting = false;
+    clearTimeout(restartTimer);
     endedReason = null;
     unavailableAttempts = 0;
+    authFailures = 0;
     socket.io.reconnectionDelay(NORMAL_DELAY_MS);
     setConnection('online');
     void sync.resync().catch(() => undefined);
@@ -102,6 +109,12 @@ export function connectSocket(on) {
   socket.on('server:shutdown', ({ reconnectAfterMs } = {}) => {
     // A restart or deploy: come back as soon as the server says, without the "Offline" banner.
     restarting = true;
+    clearTimeout(restartTimer);
+    // If it is not back within a while, say what it is: the server is away.
+    restartTimer = setTimeout(() => {
+      restarting = false;
+      if (!socket.connected) setConnection('offline');
+    }, RESTART_PATIENCE_MS);
     const delay = Math.max(0, Math.min(Number(reconnectAfterMs) || 0, 30_000));
     socket.io.reconnectionDelay(Math.max(delay, 50));
   });
