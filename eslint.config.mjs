@@ -47,6 +47,13 @@ export default tseslint.config(
         { property: 'outerHTML', message: 'Build DOM nodes; user text only as textContent.' },
         { property: 'insertAdjacentHTML', message: 'Build DOM nodes; user text only as textContent.' },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='setAttribute'][arguments.0.value='style']",
+          message: 'A style attribute breaks under the CSP (style-src): use a class, or element.style from JS.',
+        },
+      ],
       'no-restricted-globals': [
         'error',
         { name: 'prompt', message: 'Use an in-page dialog.' },

@@ -39,7 +39,14 @@ function previewOf(chat) {
   const m = chat.lastMessage;
   if (!m) return { text: chat.type === 'saved' ? 'Notes to yourself' : 'No messages yet', kind: '' };
   if (m.type === 'system') return { text: systemText(m.system, nameOf, state.me.id), kind: 'system' };
-  const who = m.senderId === state.me.id ? 'You: ' : chat.type === 'group' ? `${nameOf(m.senderId)}: ` : '';
+  const who =
+    chat.type === 'saved'
+      ? ''
+      : m.senderId === state.me.id
+        ? 'You: '
+        : chat.type === 'group'
+          ? `${nameOf(m.senderId)}: `
+          : '';
   return {
     text: who + (m.deletedAt ? 'Message deleted' : (m.text ?? '')),
     kind: m.deletedAt ? 'deleted' : '',

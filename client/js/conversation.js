@@ -46,6 +46,7 @@ const view = {
   editingId: null,
   editError: '',
   stick: false,
+  atBottom: true,
   loadError: null,
   elements: new Map(), // key -> { sig, el }
   visibleSeqs: new Set(),
@@ -238,7 +239,7 @@ const readEdge = (seq) =>
   h('span', { class: 'read-edge', 'aria-hidden': 'true', dataset: { seq: String(seq) } });
 
 function statusOf(chat, m) {
-  return m.seq <= chat.readAllSeq ? 'read' : 'sent';
+  return m.read || m.seq <= chat.readAllSeq ? 'read' : 'sent';
 }
 
 function messageNode(chat, m, showSender) {
@@ -551,6 +552,7 @@ function renderMessages() {
   } else if (anchor?.isConnected) {
     list.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
   }
+  view.atBottom = atBottom(list);
   updateJump();
   maybeLoadOlder();
 }
@@ -672,7 +674,12 @@ async function confirmDelete(m) {
 function bindMessageList() {
   const list = $('messages');
   createReadObserver();
+  // The list gets shorter when the composer grows (or the keyboard opens): stay at the bottom if there.
+  new ResizeObserver(() => {
+    if (view.atBottom) list.scrollTop = list.scrollHeight;
+  }).observe(list);
   list.addEventListener('scroll', () => {
+    view.atBottom = atBottom(list);
     closeMenu(false);
     maybeLoadOlder();
     updateJump();
