@@ -19,6 +19,8 @@ bash scripts/system-deps.sh
 
 echo "==> Lint"
 npx eslint "{src,test,migrations}/**/*.ts"
+echo "==> Architecture: layer order, no import cycles, no SQL outside repositories"
+npm run -s check:architecture
 echo "==> Type-check"
 npx tsc -p tsconfig.json --noEmit
 echo "==> Build"

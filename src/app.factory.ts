@@ -6,9 +6,9 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
-import { RedisIoAdapter } from './realtime/redis-io.adapter';
 
 /** Builds the API application; main.ts and the end-to-end tests both boot it through here. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -17,20 +17,17 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.set(
-    'trust proxy',
-    config.trustProxy.split(',').map((s) => s.trim()),
-  );
+  app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.use(jsonBody(config.bodyLimitBytes));
   // The web client (client/): served here for local runs; Nginx serves it in Docker.
   app.useStaticAssets(join(__dirname, '..', 'client'));
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.useWebSocketAdapter(new RedisIoAdapter(app, config));
   app.enableShutdownHooks();
-  setupSwagger(app);
+  if (config.docsEnabled) setupSwagger(app);
   return app;
 }
 

@@ -2,27 +2,15 @@ import { JwtService } from '@nestjs/jwt';
 import { spawn } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { RunningApp, startApp, TEST_JWT_SECRET } from './support/app';
+import { TEST_JWT_SECRET, twoInstances } from './support/app';
 import { Api, registerUser, uniqueName } from './support/http';
 
 describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () => {
-  let a: RunningApp;
-  let b: RunningApp;
-  let apiA: Api;
-  let apiB: Api;
-
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startApp(), startApp()]);
-    apiA = new Api(a.url);
-    apiB = new Api(b.url);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  const env = twoInstances();
 
   it('register -> login -> me -> refresh -> logout, across instances', async () => {
     const username = uniqueName('flow');
-    const reg = await apiA.post('/auth/register', {
+    const reg = await env.apiA.post('/auth/register', {
       email: `${username.toUpperCase()}@Example.com`,
       username,
       password: 'long-enough-pw',
@@ -38,7 +26,7 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     expect(reg.body.user).not.toHaveProperty('passwordHash');
     expect(JSON.stringify(reg.body)).not.toMatch(/\$2[aby]\$/);
 
-    const login = await apiB.post('/auth/login', {
+    const login = await env.apiB.post('/auth/login', {
       login: `${username}@example.com`,
       password: 'long-enough-pw',
       deviceName: 'phone',
@@ -46,39 +34,39 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     expect(login.status).toBe(200);
     const { accessToken, refreshToken } = login.body;
 
-    const me = await apiA.as(accessToken).get('/users/me');
+    const me = await env.apiA.as(accessToken).get('/users/me');
     expect(me.status).toBe(200);
     expect(me.body.id).toBe(reg.body.user.id);
 
-    const refreshed = await apiB.post('/auth/refresh', { refreshToken });
+    const refreshed = await env.apiB.post('/auth/refresh', { refreshToken });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.refreshToken).not.toBe(refreshToken);
-    expect((await apiA.as(refreshed.body.accessToken).get('/users/me')).status).toBe(200);
+    expect((await env.apiA.as(refreshed.body.accessToken).get('/users/me')).status).toBe(200);
 
     // Logout on A: the session's tokens stop working on B at once.
-    expect((await apiA.as(refreshed.body.accessToken).post('/auth/logout')).status).toBe(204);
-    expect((await apiB.as(refreshed.body.accessToken).get('/users/me')).status).toBe(401);
-    expect((await apiB.as(accessToken).get('/users/me')).status).toBe(401);
-    expect((await apiB.post('/auth/refresh', { refreshToken: refreshed.body.refreshToken })).status).toBe(
+    expect((await env.apiA.as(refreshed.body.accessToken).post('/auth/logout')).status).toBe(204);
+    expect((await env.apiB.as(refreshed.body.accessToken).get('/users/me')).status).toBe(401);
+    expect((await env.apiB.as(accessToken).get('/users/me')).status).toBe(401);
+    expect((await env.apiB.post('/auth/refresh', { refreshToken: refreshed.body.refreshToken })).status).toBe(
       401,
     );
     // The registration's own session is unaffected.
-    expect((await apiB.as(reg.body.accessToken).get('/users/me')).status).toBe(200);
+    expect((await env.apiB.as(reg.body.accessToken).get('/users/me')).status).toBe(200);
   });
 
   it('rejects a duplicate email or username with 409, case-insensitively', async () => {
-    const user = await registerUser(apiA);
-    const dupEmail = await apiA.post('/auth/register', {
+    const user = await registerUser(env.apiA);
+    const dupEmail = await env.apiA.post('/auth/register', {
       email: user.email.toUpperCase(),
       username: uniqueName(),
-      password: 'password-1',
+      password: 'long-enough-pw',
     });
     expect(dupEmail.status).toBe(409);
     expect(dupEmail.body).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'EMAIL_TAKEN' });
-    const dupName = await apiB.post('/auth/register', {
+    const dupName = await env.apiB.post('/auth/register', {
       email: `${uniqueName()}@x.io`,
       username: user.username.toUpperCase(),
-      password: 'password-1',
+      password: 'long-enough-pw',
     });
     expect(dupName.status).toBe(409);
     expect(dupName.body.code).toBe('USERNAME_TAKEN');
@@ -88,10 +76,10 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     const username = uniqueName('race');
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        (i % 2 ? apiA : apiB).post('/auth/register', {
+        (i % 2 ? env.apiA : env.apiB).post('/auth/register', {
           email: `${username}${i}@x.io`,
           username,
-          password: 'password-1',
+          password: 'long-enough-pw',
         }),
       ),
     );
@@ -104,25 +92,25 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     ['short password', { email: 'ok@x.io', username: 'okname', password: 'short' }, 'password'],
     [
       'unknown field',
-      { email: 'ok@x.io', username: 'okname', password: 'password-1', isAdmin: true },
+      { email: 'ok@x.io', username: 'okname', password: 'long-enough-pw', isAdmin: true },
       'isAdmin',
     ],
     ['missing field', { email: 'ok@x.io', password: 'password-1' }, 'username'],
     ['wrong type', { email: 'ok@x.io', username: 42, password: 'password-1' }, 'username'],
   ])('400 for %s, naming the field', async (_, body, field) => {
-    const res = await apiA.post('/auth/register', body);
+    const res = await env.apiA.post('/auth/register', body);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'VALIDATION_FAILED' });
     expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
   });
 
   it('400 for malformed JSON and 413 for an oversized body, in the one error shape', async () => {
-    const malformed = await apiA.post('/auth/login', '{"login": ');
+    const malformed = await env.apiA.post('/auth/login', '{"login": ');
     expect(malformed.status).toBe(400);
     expect(malformed.body).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' });
-    const huge = await apiA.post('/auth/login', {
+    const huge = await env.apiA.post('/auth/login', {
       login: 'x',
-      password: 'y'.repeat(a.config.bodyLimitBytes + 10),
+      password: 'y'.repeat(env.a.config.bodyLimitBytes + 10),
     });
     expect(huge.status).toBe(413);
     expect(huge.body).toMatchObject({
@@ -133,9 +121,9 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
   });
 
   it('answers a wrong password and an unknown user with the identical 401', async () => {
-    const user = await registerUser(apiA);
-    const wrong = await apiA.post('/auth/login', { login: user.username, password: 'not-the-password' });
-    const unknown = await apiA.post('/auth/login', {
+    const user = await registerUser(env.apiA);
+    const wrong = await env.apiA.post('/auth/login', { login: user.username, password: 'not-the-password' });
+    const unknown = await env.apiA.post('/auth/login', {
       login: uniqueName('ghost'),
       password: 'not-the-password',
     });
@@ -146,10 +134,10 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
   });
 
   it('rejects tampered, expired, foreign-signed and missing tokens with 401', async () => {
-    const user = await registerUser(apiA);
+    const user = await registerUser(env.apiA);
     const [header, payload, signature] = user.accessToken.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    const otherUser = await registerUser(apiA);
+    const otherUser = await registerUser(env.apiA);
     const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: otherUser.id })).toString('base64url');
     const tampered = `${header}.${forgedPayload}.${signature}`;
     const expired = new JwtService({ secret: TEST_JWT_SECRET }).sign({
@@ -163,32 +151,34 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     });
     const valid = new JwtService({ secret: TEST_JWT_SECRET }).sign({ sub: user.id, sid: claims.sid });
 
-    expect((await apiA.as(valid).get('/users/me')).status).toBe(200);
+    expect((await env.apiA.as(valid).get('/users/me')).status).toBe(200);
     for (const token of [tampered, expired, foreign, 'garbage']) {
-      const res = await apiB.as(token).get('/users/me');
+      const res = await env.apiB.as(token).get('/users/me');
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHORIZED');
     }
-    expect((await apiB.get('/users/me')).status).toBe(401);
+    expect((await env.apiB.get('/users/me')).status).toBe(401);
   });
 
   it('a replayed (spent) refresh token is refused and revokes the session', async () => {
-    const user = await registerUser(apiA);
-    const first = await apiA.post('/auth/refresh', { refreshToken: user.refreshToken });
+    const user = await registerUser(env.apiA);
+    const first = await env.apiA.post('/auth/refresh', { refreshToken: user.refreshToken });
     expect(first.status).toBe(200);
-    const replay = await apiB.post('/auth/refresh', { refreshToken: user.refreshToken });
+    const replay = await env.apiB.post('/auth/refresh', { refreshToken: user.refreshToken });
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('REFRESH_TOKEN_INVALID');
     // The whole session is gone: the newest refresh token and its access token no longer work.
-    expect((await apiA.post('/auth/refresh', { refreshToken: first.body.refreshToken })).status).toBe(401);
-    expect((await apiA.as(first.body.accessToken).get('/users/me')).status).toBe(401);
+    expect((await env.apiA.post('/auth/refresh', { refreshToken: first.body.refreshToken })).status).toBe(
+      401,
+    );
+    expect((await env.apiA.as(first.body.accessToken).get('/users/me')).status).toBe(401);
     // A made-up token is just refused.
-    expect((await apiA.post('/auth/refresh', { refreshToken: 'x.y' })).status).toBe(401);
+    expect((await env.apiA.post('/auth/refresh', { refreshToken: 'x.y' })).status).toBe(401);
   });
 
   it('lists the caller’s sessions and revokes one of them', async () => {
-    const user = await registerUser(apiA);
-    const second = await apiB.post('/auth/login', {
+    const user = await registerUser(env.apiA);
+    const second = await env.apiB.post('/auth/login', {
       login: user.username,
       password: user.password,
       deviceName: 'tablet',
@@ -200,12 +190,12 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     const tablet = list.body.find((s: { deviceName: string }) => s.deviceName === 'tablet');
     expect(tablet).toBeDefined();
 
-    const stranger = await registerUser(apiA);
+    const stranger = await registerUser(env.apiA);
     expect((await stranger.api.delete(`/auth/sessions/${tablet.id}`)).status).toBe(404);
-    expect((await apiB.as(second.body.accessToken).get('/users/me')).status).toBe(200);
+    expect((await env.apiB.as(second.body.accessToken).get('/users/me')).status).toBe(200);
 
     expect((await user.api.delete(`/auth/sessions/${tablet.id}`)).status).toBe(204);
-    expect((await apiB.as(second.body.accessToken).get('/users/me')).status).toBe(401);
+    expect((await env.apiB.as(second.body.accessToken).get('/users/me')).status).toBe(401);
     expect((await user.api.get('/auth/sessions')).body).toHaveLength(1);
   });
 
@@ -214,14 +204,14 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     const users = [];
     for (const suffix of ['c', 'a', 'b']) {
       const username = `${tag}_${suffix}`;
-      const res = await apiA.post('/auth/register', {
+      const res = await env.apiA.post('/auth/register', {
         email: `${username}@x.io`,
         username,
-        password: 'password-1',
+        password: 'long-enough-pw',
       });
       users.push({ ...res.body.user, token: res.body.accessToken });
     }
-    const api = apiB.as(users[0].token);
+    const api = env.apiB.as(users[0].token);
     const page1 = await api.get(`/users?search=${tag}&limit=2&offset=0`);
     expect(page1.status).toBe(200);
     expect(page1.body.total).toBe(3);
@@ -232,15 +222,16 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
 
     const byId = await api.get(`/users/${users[1].id}`);
     expect(byId.status).toBe(200);
+    // A stranger's profile: no email, no presence (see security.e2e-spec.ts for the rules).
     expect(Object.keys(byId.body).sort()).toEqual([
       'createdAt',
       'displayName',
-      'email',
       'id',
       'lastSeenAt',
       'online',
       'username',
     ]);
+    expect(byId.body).toMatchObject({ online: null, lastSeenAt: null });
     expect((await api.get('/users/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await api.get('/users/not-a-uuid')).status).toBe(400);
     for (const bad of ['limit=0', 'limit=101', 'limit=abc', 'offset=-1', 'offset=1.5']) {
@@ -253,10 +244,10 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
   });
 
   it('serves Swagger UI and a document with every endpoint and bearer auth', async () => {
-    const ui = await fetch(`${a.url}/docs`);
+    const ui = await fetch(`${env.a.url}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
-    const doc: any = await (await fetch(`${a.url}/docs-json`)).json();
+    const doc: any = await (await fetch(`${env.a.url}/docs-json`)).json();
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     const expected = {
       '/api/auth/register': ['post'],
@@ -296,56 +287,59 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
 });
 
 describe('auth rate limiting (Redis-backed, shared by instances)', () => {
-  let a: RunningApp;
-  let b: RunningApp;
-  beforeAll(async () => {
-    [a, b] = await Promise.all([
-      startApp({ THROTTLE_AUTH_PER_MINUTE: '3' }),
-      startApp({ THROTTLE_AUTH_PER_MINUTE: '3' }),
-    ]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
+  // Each test speaks from loopback addresses of its own (127.0.0.x), so its limits never touch another test's.
+  const env = twoInstances({
+    THROTTLE_AUTH_PER_MINUTE: '3',
+    THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP: '100',
   });
 
   it('per client IP: the 4th attempt in a minute gets 429 with Retry-After, on either instance', async () => {
-    const ip = { 'x-forwarded-for': '198.51.100.7' };
+    const from = (url: string) => new Api(url).fromAddress('127.0.0.21');
     const attempt = (api: Api) =>
-      api.post('/auth/login', { login: uniqueName('nobody'), password: 'whatever-1' }, ip);
+      api.post('/auth/login', { login: uniqueName('nobody'), password: 'whatever-1' });
     const statuses = [];
-    for (const api of [new Api(a.url), new Api(b.url), new Api(a.url)])
+    for (const api of [from(env.a.url), from(env.b.url), from(env.a.url)])
       statuses.push((await attempt(api)).status);
     expect(statuses).toEqual([401, 401, 401]);
-    const limited = await attempt(new Api(b.url));
+    const limited = await attempt(from(env.b.url));
     expect(limited.status).toBe(429);
     expect(limited.body.code).toBe('RATE_LIMITED');
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
     // Another address is not affected.
-    expect(
-      (
-        await new Api(a.url).post(
-          '/auth/login',
-          { login: 'x', password: 'y' },
-          { 'x-forwarded-for': '198.51.100.8' },
-        )
-      ).status,
-    ).toBe(401);
+    expect((await attempt(new Api(env.a.url).fromAddress('127.0.0.22'))).status).toBe(401);
   });
 
-  it('per account: attempts on one login from many addresses are limited too', async () => {
-    const login = uniqueName('victim');
+  it('a forged X-Forwarded-For from a direct client does not change the limited IP (TRUST_PROXY trusts nobody)', async () => {
+    const api = new Api(env.a.url).fromAddress('127.0.0.23');
     const statuses = [];
     for (let i = 0; i < 4; i++) {
-      const res = await new Api(i % 2 ? a.url : b.url).post(
+      const res = await api.post(
         '/auth/login',
-        { login, password: 'guess-1234' },
-        { 'x-forwarded-for': `203.0.113.${i + 1}` },
+        { login: uniqueName('nobody'), password: 'whatever-1' },
+        { 'x-forwarded-for': `198.51.100.${i + 1}`, 'x-real-ip': `198.51.100.${i + 1}` },
       );
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+});
+
+describe('auth rate limiting behind a trusted proxy', () => {
+  const env = twoInstances({ THROTTLE_AUTH_PER_MINUTE: '3', TRUST_PROXY: '127.0.0.24' });
+
+  it('X-Forwarded-For names the client only when it comes from the proxy TRUST_PROXY names', async () => {
+    const proxy = new Api(env.a.url).fromAddress('127.0.0.24');
+    const via = (client: string) =>
+      proxy.post(
+        '/auth/login',
+        { login: uniqueName('n'), password: 'whatever-1' },
+        { 'x-forwarded-for': client },
+      );
+    for (let i = 0; i < 3; i++) expect((await via('198.51.100.50')).status).toBe(401);
+    expect((await via('198.51.100.50')).status).toBe(429);
+    expect((await via('198.51.100.51')).status).toBe(401); // another client behind the same proxy
   });
 });
 

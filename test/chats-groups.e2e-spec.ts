@@ -1,21 +1,13 @@
 import { DataSource } from 'typeorm';
 import { MembershipService } from '../src/chats/membership.service';
 import { VersionedCache } from '../src/redis/versioned-cache';
-import { RunningApp, startApp } from './support/app';
-import { Api, registerUser, TestUser } from './support/http';
-import { connectSocket, settle, TestSocket } from './support/sockets';
+import { twoInstances } from './support/app';
+import { registerUser, TestUser } from './support/http';
+import { settle } from './support/sockets';
 
 describe('chats, groups, receipts and access (two instances)', () => {
-  let a: RunningApp;
-  let b: RunningApp;
-  let apiA: Api;
-  let apiB: Api;
-  const sockets: TestSocket[] = [];
-  const connect = async (app: RunningApp, user: TestUser) => {
-    const s = await connectSocket(app.url, user.accessToken);
-    sockets.push(s);
-    return s;
-  };
+  const env = twoInstances();
+  const { connect } = env;
   const send = async (u: TestUser, chatId: string, text: string) => {
     const res = await u.api.post(`/chats/${chatId}/messages`, {
       text,
@@ -25,19 +17,9 @@ describe('chats, groups, receipts and access (two instances)', () => {
     return res.body;
   };
 
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startApp(), startApp()]);
-    apiA = new Api(a.url);
-    apiB = new Api(b.url);
-  });
-  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
-
   it('opens one direct chat per pair even under concurrent calls (201 once, then 200), and a saved chat', async () => {
-    const alice = await registerUser(apiA, 'alice');
-    const bob = await registerUser(apiA, 'bob');
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         (i % 2 ? alice.api : bob.api.as(bob.accessToken)).post('/chats/direct', {
@@ -78,9 +60,9 @@ describe('chats, groups, receipts and access (two instances)', () => {
   });
 
   it('lists chats by recent activity with last message and unread count', async () => {
-    const alice = await registerUser(apiA, 'alice');
-    const bob = await registerUser(apiA, 'bob');
-    const carol = await registerUser(apiA, 'carol');
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
+    const carol = await registerUser(env.apiA, 'carol');
     const withBob = (await alice.api.post('/chats/direct', { userId: bob.id })).body.id;
     const withCarol = (await alice.api.post('/chats/direct', { userId: carol.id })).body.id;
     await send(bob, withBob, 'b1');
@@ -102,11 +84,11 @@ describe('chats, groups, receipts and access (two instances)', () => {
   });
 
   it('receipts: direct read notifies the sender; marks never move back; unread counts follow', async () => {
-    const alice = await registerUser(apiA, 'alice');
-    const bob = await registerUser(apiA, 'bob');
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
     const chatId = (await alice.api.post('/chats/direct', { userId: bob.id })).body.id;
-    const aliceSocket = await connect(a, alice);
-    const bobSocket = await connect(b, bob);
+    const aliceSocket = await connect(env.a, alice);
+    const bobSocket = await connect(env.b, bob);
     const m1 = await send(alice, chatId, 'one');
     const m2 = await send(alice, chatId, 'two');
     expect((await bob.api.get(`/chats/${chatId}`)).body.unreadCount).toBe(2);
@@ -137,12 +119,12 @@ describe('chats, groups, receipts and access (two instances)', () => {
 
   it('group receipts: readAllSeq moves only when every member has read', async () => {
     const [owner, m1, m2] = await Promise.all([
-      registerUser(apiA, 'own'),
-      registerUser(apiA, 'gm'),
-      registerUser(apiA, 'gm'),
+      registerUser(env.apiA, 'own'),
+      registerUser(env.apiA, 'gm'),
+      registerUser(env.apiA, 'gm'),
     ]);
     const group = (await owner.api.post('/groups', { name: 'Trio', memberIds: [m1.id, m2.id] })).body;
-    const ownerSocket = await connect(a, owner);
+    const ownerSocket = await connect(env.a, owner);
     const msg = await send(owner, group.chatId, 'hello all');
 
     const first = await m1.api.post(`/chats/${group.chatId}/read`, { seq: msg.seq });
@@ -158,7 +140,7 @@ describe('chats, groups, receipts and access (two instances)', () => {
 
   it('groups: owner/admin manage members, roles, renames; a late joiner starts read up to now', async () => {
     const [owner, admin, member, outsider, late] = await Promise.all(
-      ['own', 'adm', 'mem', 'out', 'late'].map((p) => registerUser(apiA, p)),
+      ['own', 'adm', 'mem', 'out', 'late'].map((p) => registerUser(env.apiA, p)),
     );
     const created = await owner.api.post('/groups', {
       name: '  Team  ',
@@ -198,7 +180,7 @@ describe('chats, groups, receipts and access (two instances)', () => {
 
     await send(owner, group.chatId, 'before you came');
     await send(owner, group.chatId, 'still before');
-    const lateSocket = await connect(b, late);
+    const lateSocket = await connect(env.b, late);
     const added = await admin.api.post(`/groups/${group.id}/members`, { userIds: [late.id, member.id] });
     expect(added.status).toBe(200);
     expect(added.body.members).toHaveLength(4);
@@ -221,11 +203,13 @@ describe('chats, groups, receipts and access (two instances)', () => {
   });
 
   it('authorization matrix: a non-member can do nothing with a chat and receives none of its events', async () => {
-    const [alice, bob, eve] = await Promise.all(['alice', 'bob', 'eve'].map((p) => registerUser(apiA, p)));
+    const [alice, bob, eve] = await Promise.all(
+      ['alice', 'bob', 'eve'].map((p) => registerUser(env.apiA, p)),
+    );
     const chatId = (await alice.api.post('/chats/direct', { userId: bob.id })).body.id;
     const msg = await send(alice, chatId, 'private');
-    const eveSocket = await connect(b, eve);
-    const bobSocket = await connect(b, bob);
+    const eveSocket = await connect(env.b, eve);
+    const bobSocket = await connect(env.b, bob);
 
     expect((await eve.api.get(`/history/${chatId}`)).status).toBe(403);
     expect((await eve.api.get(`/chats/${chatId}`)).status).toBe(403);
@@ -259,15 +243,17 @@ describe('chats, groups, receipts and access (two instances)', () => {
   });
 
   it('a removed member stops receiving at once and loses history; the membership cache is invalidated', async () => {
-    const [owner, gone, stays] = await Promise.all(['own', 'gone', 'stay'].map((p) => registerUser(apiA, p)));
+    const [owner, gone, stays] = await Promise.all(
+      ['own', 'gone', 'stay'].map((p) => registerUser(env.apiA, p)),
+    );
     const group = (await owner.api.post('/groups', { name: 'Cut', memberIds: [gone.id, stays.id] })).body;
-    const goneSocket = await connect(b, gone);
-    const staysSocket = await connect(a, stays);
+    const goneSocket = await connect(env.b, gone);
+    const staysSocket = await connect(env.a, stays);
     await send(owner, group.chatId, 'before');
     await goneSocket.waitFor('message:new');
     // Warm the membership cache on both instances.
     expect((await gone.api.get(`/history/${group.chatId}`)).status).toBe(200);
-    expect((await apiB.as(gone.accessToken).get(`/history/${group.chatId}`)).status).toBe(200);
+    expect((await env.apiB.as(gone.accessToken).get(`/history/${group.chatId}`)).status).toBe(200);
 
     expect((await owner.api.delete(`/groups/${group.id}/members/${gone.id}`)).status).toBe(204);
     expect(await goneSocket.waitFor('chat:removed')).toEqual({ chatId: group.chatId });
@@ -275,7 +261,7 @@ describe('chats, groups, receipts and access (two instances)', () => {
     await staysSocket.waitFor('message:new', (m) => m.text === 'after');
     await settle();
     expect(goneSocket.received('message:new').map((m) => m.text)).toEqual(['before']);
-    for (const api of [apiA, apiB]) {
+    for (const api of [env.apiA, env.apiB]) {
       expect((await api.as(gone.accessToken).get(`/history/${group.chatId}`)).status).toBe(403);
       expect(
         (
@@ -289,11 +275,16 @@ describe('chats, groups, receipts and access (two instances)', () => {
   });
 
   it('the membership cache cannot be re-filled with stale members by a reader that started before a change', async () => {
-    const cache = a.app.get(VersionedCache);
+    const cache = env.a.app.get(VersionedCache);
     const key = `test-stale-fill:${Date.now()}`;
     let release!: (v: string[]) => void;
-    const slowRead = cache.getOrLoad(key, 60_000, () => new Promise<string[]>((r) => (release = r)));
-    await settle(50);
+    let loading!: () => void;
+    const started = new Promise<void>((r) => (loading = r));
+    const slowRead = cache.getOrLoad(key, 60_000, () => {
+      loading();
+      return new Promise<string[]>((r) => (release = r));
+    });
+    await started;
     await cache.invalidate(key); // the writer commits and invalidates while the reader is still loading
     release(['stale']);
     expect(await slowRead).toEqual(['stale']);
@@ -301,17 +292,20 @@ describe('chats, groups, receipts and access (two instances)', () => {
     expect(await cache.getOrLoad(key, 60_000, async () => ['not loaded again'])).toEqual(['fresh']);
 
     // And through the service: membership read on A, changed through B, seen at once on A.
-    const [owner, joiner] = await Promise.all([registerUser(apiA, 'own'), registerUser(apiA, 'join')]);
+    const [owner, joiner] = await Promise.all([
+      registerUser(env.apiA, 'own'),
+      registerUser(env.apiA, 'join'),
+    ]);
     const group = (await owner.api.post('/groups', { name: 'Cache', memberIds: [] })).body;
-    const membership = a.app.get(MembershipService);
+    const membership = env.a.app.get(MembershipService);
     expect((await membership.members(group.chatId)).map((m) => m.userId)).toEqual([owner.id]);
-    await apiB.as(owner.accessToken).post(`/groups/${group.id}/members`, { userIds: [joiner.id] });
+    await env.apiB.as(owner.accessToken).post(`/groups/${group.id}/members`, { userIds: [joiner.id] });
     expect((await membership.members(group.chatId)).map((m) => m.userId).sort()).toEqual(
       [owner.id, joiner.id].sort(),
     );
     expect(
       (
-        await a.app
+        await env.a.app
           .get(DataSource)
           .query(`SELECT count(*)::int AS n FROM chat_members WHERE chat_id = $1`, [group.chatId])
       )[0].n,

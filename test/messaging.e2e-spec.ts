@@ -1,40 +1,25 @@
 import { DataSource } from 'typeorm';
-import { RunningApp, startApp } from './support/app';
+import { RunningApp, startApp, twoInstances } from './support/app';
 import { Api, registerUser, TestUser } from './support/http';
-import { connectSocket, settle, TestSocket } from './support/sockets';
+import { connectSocket, settle } from './support/sockets';
 
 describe('messages: idempotency, sequencing, history (two instances)', () => {
-  let a: RunningApp;
-  let b: RunningApp;
-  let apiA: Api;
-  let apiB: Api;
+  const env = twoInstances();
+  const { connect } = env;
   let db: DataSource;
-  const sockets: TestSocket[] = [];
-  const connect = async (app: RunningApp, user: TestUser) => {
-    const s = await connectSocket(app.url, user.accessToken);
-    sockets.push(s);
-    return s;
-  };
   const directChat = async (x: TestUser, y: TestUser) =>
     (await x.api.post('/chats/direct', { userId: y.id })).body.id as string;
 
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startApp(), startApp()]);
-    apiA = new Api(a.url);
-    apiB = new Api(b.url);
-    db = a.app.get(DataSource);
-  });
-  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
+  beforeAll(() => {
+    db = env.a.app.get(DataSource);
   });
 
   it('25 concurrent sends of one clientMsgId over REST and sockets on two instances: one row, one delivery, one id', async () => {
-    const alice = await registerUser(apiA, 'alice');
-    const bob = await registerUser(apiA, 'bob');
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
     const chatId = await directChat(alice, bob);
-    const senders = [await connect(a, alice), await connect(b, alice)];
-    const bobSockets = [await connect(a, bob), await connect(b, bob)];
+    const senders = [await connect(env.a, alice), await connect(env.b, alice)];
+    const bobSockets = [await connect(env.a, bob), await connect(env.b, bob)];
     const body = { text: 'exactly once', clientMsgId: 'dup-7f3a' };
 
     type Outcome = { via: 'socket'; ack: any } | { via: 'rest'; res: { status: number; body: any } };
@@ -45,7 +30,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
             .emitAck('message:send', { chatId, ...body })
             .then((ack) => ({ via: 'socket' as const, ack }));
         }
-        const api = (i % 2 ? apiA : apiB).as(alice.accessToken);
+        const api = (i % 2 ? env.apiA : env.apiB).as(alice.accessToken);
         return api.post(`/chats/${chatId}/messages`, body).then((res) => ({ via: 'rest' as const, res }));
       }),
     );
@@ -75,10 +60,10 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     for (const s of senders) expect(s.received('message:new').length).toBeLessThanOrEqual(1);
 
     // Later replays still return the same message; a different text with the same id is a conflict.
-    const later = await apiB.as(alice.accessToken).post(`/chats/${chatId}/messages`, body);
+    const later = await env.apiB.as(alice.accessToken).post(`/chats/${chatId}/messages`, body);
     expect(later.status).toBe(200);
     expect(later.body.id).toBe([...ids][0]);
-    const conflict = await apiA
+    const conflict = await env.apiA
       .as(alice.accessToken)
       .post(`/chats/${chatId}/messages`, { ...body, text: 'something else' });
     expect(conflict.status).toBe(409);
@@ -92,15 +77,15 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
   });
 
   it('40 concurrent senders across two instances get seq 1..40; a reader catching up meanwhile misses none', async () => {
-    const owner = await registerUser(apiA, 'own');
+    const owner = await registerUser(env.apiA, 'own');
     const members = await Promise.all(
-      Array.from({ length: 39 }, (_, i) => registerUser(i % 2 ? apiA : apiB, 'mem')),
+      Array.from({ length: 39 }, (_, i) => registerUser(i % 2 ? env.apiA : env.apiB, 'mem')),
     );
     const group = (await owner.api.post('/groups', { name: 'Load', memberIds: members.map((m) => m.id) }))
       .body;
     const everyone = [owner, ...members];
     const viaSocket = await Promise.all(
-      everyone.map((u, i) => (i % 4 === 0 ? connect(i % 8 ? a : b, u) : Promise.resolve(null))),
+      everyone.map((u, i) => (i % 4 === 0 ? connect(i % 8 ? env.a : env.b, u) : Promise.resolve(null))),
     );
 
     // A client catching up with afterSeq while the burst is committing: if a seq could become visible
@@ -128,7 +113,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
                 clientMsgId: `c${i}`,
               })
               .then((ack) => ack.data)
-          : (i % 2 ? apiA : apiB)
+          : (i % 2 ? env.apiA : env.apiB)
               .as(u.accessToken)
               .post(`/chats/${group.chatId}/messages`, { text: `from ${i}`, clientMsgId: `c${i}` })
               .then((r) => r.body),
@@ -145,8 +130,8 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
   });
 
   it('history by offset, by beforeSeq and by afterSeq; bad parameters are 400', async () => {
-    const alice = await registerUser(apiA, 'alice');
-    const bob = await registerUser(apiA, 'bob');
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
     const chatId = await directChat(alice, bob);
     for (let i = 1; i <= 12; i++) {
       const res = await (i % 2 ? alice : bob).api.post(`/chats/${chatId}/messages`, {
@@ -206,7 +191,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
   });
 
   it('rejects bad message bodies with 400 and stores nothing', async () => {
-    const alice = await registerUser(apiA, 'alice');
+    const alice = await registerUser(env.apiA, 'alice');
     const chatId = await directChat(alice, alice);
     const bad = [
       { text: '   ', clientMsgId: 'x1' },
@@ -233,10 +218,10 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
   });
 
   it('edit and delete: sender only, soft delete keeps id and seq, events to members', async () => {
-    const alice = await registerUser(apiA, 'alice');
-    const bob = await registerUser(apiA, 'bob');
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
     const chatId = await directChat(alice, bob);
-    const bobSocket = await connect(b, bob);
+    const bobSocket = await connect(env.b, bob);
     const sent = (await alice.api.post(`/chats/${chatId}/messages`, { text: 'typo', clientMsgId: 'e1' }))
       .body;
 

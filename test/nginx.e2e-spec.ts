@@ -29,7 +29,7 @@ describe('through the real Nginx, in front of two API instances started by scrip
       Proc.spawn(
         'bash',
         [join(ROOT, 'scripts', 'start.sh'), 'api'],
-        { ...process.env, ...testEnv({ PORT: String(port) }) },
+        { ...process.env, ...testEnv({ PORT: String(port), TRUST_PROXY: 'loopback' }) },
         ROOT,
       ),
     );
@@ -67,7 +67,7 @@ describe('through the real Nginx, in front of two API instances started by scrip
     expect(upstreams).toEqual(new Set(apiPorts.map((p) => `127.0.0.1:${p}`)));
 
     const sessions = (await user.api.get('/auth/sessions')).body;
-    expect(sessions[0].ip).toBe('127.0.0.1'); // from X-Forwarded-For, which the API trusts from loopback
+    expect(sessions[0].ip).toBe('127.0.0.1'); // from X-Forwarded-For: TRUST_PROXY names Nginx (here on loopback)
 
     const docs = await fetch(`${base}/docs`);
     expect(docs.status).toBe(200);

@@ -3,7 +3,7 @@ import { testEnv } from './support/app';
 import { CuttableProxy } from './support/cuttable-proxy';
 import { Api, registerUser } from './support/http';
 import { freePort, Proc, waitForHttp } from './support/processes';
-import { connectSocket, settle } from './support/sockets';
+import { connectSocket } from './support/sockets';
 
 const ENTRY = join(__dirname, '..', 'dist', 'main.js');
 
@@ -22,10 +22,11 @@ describe('the API process (dist/main.js) under signals and a Redis outage', () =
     ]);
     let n = 0;
     const flood = setInterval(
-      () => sockets[0].socket.emit('message:send', { chatId, text: `x${n}`, clientMsgId: `flood-${n++}` }),
+      () => sockets[0].raw.emit('message:send', { chatId, text: `x${n}`, clientMsgId: `flood-${n++}` }),
       2,
     );
-    await settle(300);
+    // Let traffic flow first: bob has received some of the flood.
+    await sockets[1].waitFor('message:new', () => sockets[1].received('message:new').length >= 10, 10000);
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
       api.child.once('exit', (code, signal) => resolve({ code, signal })),
     );

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
-import { seed } from '../src/cli/seed';
+import { createSeedContext, seed } from '../src/cli/seed';
+import { loadConfig } from '../src/config/app-config';
 import { typeormOptions } from '../src/database/typeorm-options';
-import { startApp } from './support/app';
+import { startApp, testEnv } from './support/app';
 import { Api } from './support/http';
 
 describe('seed', () => {
@@ -14,13 +15,16 @@ describe('seed', () => {
                                (SELECT count(*) FROM groups WHERE name = 'Team')::int AS groups,
                                (SELECT count(*) FROM messages WHERE client_msg_id LIKE 'seed-%')::int AS messages`)
       )[0];
+    // Two seeders at once, as two processes would (each its own context and connections), then once more.
+    const contexts = await Promise.all([1, 2].map(() => createSeedContext(loadConfig(testEnv()))));
     try {
-      await Promise.all([seed(db, 4), seed(db, 4)]);
+      await Promise.all(contexts.map((ctx) => seed(ctx, 4)));
       const first = await counts();
       expect(first).toEqual({ users: 3, groups: 1, messages: 6 });
-      await seed(db, 4);
+      await seed(contexts[0], 4);
       expect(await counts()).toEqual(first);
     } finally {
+      await Promise.all(contexts.map((ctx) => ctx.close()));
       await db.destroy();
     }
 

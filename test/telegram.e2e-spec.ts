@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { RunningApp, startApp } from './support/app';
 import { FakeTelegram } from './support/fake-telegram';
 import { Api, registerUser, TestUser } from './support/http';
-import { connectSocket, settle, TestSocket } from './support/sockets';
+import { connectSocket, eventually, settle, TestSocket } from './support/sockets';
 import { WorkerProcess } from './support/worker';
 
 const DELAY_MS = 1500;
@@ -86,6 +86,26 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
     expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false });
   });
 
+  it('a newer link token revokes the older one; creating tokens is rate limited', async () => {
+    const alice = await registerUser(api, 'alice');
+    const older = await linkToken(alice);
+    const newer = await linkToken(alice);
+    // The old token must not re-link the account to whoever holds it.
+    fake.injectText(7201, 'mallory', `/start ${older}`);
+    expect((await fake.waitForSent(7201)).text).toMatch(/invalid, expired or already used/);
+    expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false });
+    fake.injectText(7202, 'alice_tg', `/start ${newer}`);
+    await fake.waitForSent(7202, (m) => m.text.startsWith('Linked!'));
+    expect((await alice.api.get('/telegram/link')).body.telegramUsername).toBe('alice_tg');
+
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await alice.api.post('/telegram/link')).status);
+    expect(statuses).toEqual([201, 201, 201, 429]); // 5 per minute, two spent above
+    const limited = await alice.api.post('/telegram/link');
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('a reused, expired or unknown token links nothing', async () => {
     const alice = await registerUser(api, 'alice');
     const bob = await registerUser(api, 'bob');
@@ -100,8 +120,9 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
 
     // Expired: Redis lets the token's key lapse.
     const bobToken = await linkToken(bob);
-    await redis.pexpire(`telegram:link-token:${createHash('sha256').update(bobToken).digest('hex')}`, 1);
-    await settle(20);
+    const bobKey = `telegram:link-token:${createHash('sha256').update(bobToken).digest('hex')}`;
+    await redis.pexpire(bobKey, 1);
+    await eventually(async () => (await redis.exists(bobKey)) === 0);
     fake.injectText(7103, 'bob_tg', `/start ${bobToken}`);
     expect((await fake.waitForSent(7103)).text).toMatch(/invalid, expired or already used/);
     expect((await bob.api.get('/telegram/link')).body).toEqual({ linked: false });
@@ -160,9 +181,7 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
     const blocked = await conversation();
     fake.failNext('sendMessage', 403, 'Forbidden: bot was blocked by the user');
     await send(blocked.bob, blocked.chatId, 'anyone?');
-    const deadline = Date.now() + 15000;
-    while ((await blocked.alice.api.get('/telegram/link')).body.linked && Date.now() < deadline)
-      await settle(200);
+    await eventually(async () => !(await blocked.alice.api.get('/telegram/link')).body.linked, 15000, 200);
     expect((await blocked.alice.api.get('/telegram/link')).body).toEqual({ linked: false });
   });
 

@@ -1,9 +1,11 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import { AppError } from '../common/app-error';
-import { SessionStore } from './session.store';
 
-/** Register, login and refresh share one budget per client IP and one per account (see auth.module.ts). */
+/**
+ * Register, login and refresh share one budget per client IP (THROTTLE_AUTH_PER_MINUTE; the client IP is the
+ * socket's unless TRUST_PROXY names the proxy in front). Failed logins also have per-account budgets (LoginLimiter).
+ */
 @Injectable()
 export class AuthThrottlerGuard extends ThrottlerGuard {
   protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
@@ -21,16 +23,4 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
       Math.max(1, detail.timeToBlockExpire),
     );
   }
-}
-
-/** The account an auth request is about: the login/username given, or the session a refresh token names. */
-export function accountTracker(req: { ip?: string; body?: Record<string, unknown> }): string {
-  const body = req.body ?? {};
-  for (const field of ['login', 'username', 'email'] as const) {
-    const value = body[field];
-    if (typeof value === 'string' && value.trim())
-      return `${field === 'email' ? 'email' : 'account'}:${value.trim().toLowerCase()}`;
-  }
-  const sessionId = SessionStore.sessionIdOf(body.refreshToken);
-  return sessionId ? `session:${sessionId}` : `ip:${req.ip}`;
 }

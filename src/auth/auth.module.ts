@@ -8,17 +8,20 @@ import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { REDIS } from '../redis/redis.module';
+import { ProfilesModule } from '../profiles/profiles.module';
 import { UsersModule } from '../users/users.module';
-import { accountTracker, AuthThrottlerGuard } from './auth-throttler.guard';
+import { AuthThrottlerGuard } from './auth-throttler.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
+import { LoginLimiter } from './login-limiter';
 import { SessionStore } from './session.store';
 
 @Module({
   imports: [
     UsersModule,
+    ProfilesModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
@@ -38,12 +41,6 @@ import { SessionStore } from './session.store';
             limit: config.throttle.authPerMinute,
             getTracker: (req: { ip?: string }) => `ip:${req.ip}`,
           },
-          {
-            name: 'account',
-            ttl: 60_000,
-            limit: config.throttle.authPerMinute,
-            getTracker: (req) => accountTracker(req),
-          },
         ],
         storage: new ThrottlerStorageRedisService(redis),
         setHeaders: false,
@@ -56,6 +53,7 @@ import { SessionStore } from './session.store';
     SessionStore,
     JwtStrategy,
     AuthThrottlerGuard,
+    LoginLimiter,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
   exports: [AuthService],

@@ -4,9 +4,13 @@ import * as bcrypt from 'bcrypt';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AppError } from '../common/app-error';
+import { AuthUser } from '../common/auth-user';
+import { EventBus } from '../common/events';
+import { ProfilesService } from '../profiles/profiles.service';
 import { UsersService } from '../users/users.service';
-import { AuthUser } from './current-user.decorator';
 import { AuthResponseDto, LoginDto, RegisterDto, SessionDto, TokensDto } from './dto/auth.dto';
+import './auth.events';
+import { LoginLimiter } from './login-limiter';
 import { SessionStore } from './session.store';
 
 export interface AccessTokenPayload {
@@ -31,8 +35,11 @@ export class AuthService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
+    private readonly profiles: ProfilesService,
     private readonly sessions: SessionStore,
     private readonly jwt: JwtService,
+    private readonly loginLimiter: LoginLimiter,
+    private readonly events: EventBus,
   ) {
     this.dummyHash = bcrypt.hash('timing-equaliser', config.bcryptRounds);
   }
@@ -47,20 +54,33 @@ export class AuthService {
       passwordHash,
     });
     const tokens = await this.startSession(user.id, deviceName(undefined, client), client.ip);
-    return { user: (await this.users.toDtos([user]))[0], ...tokens };
+    return { user: (await this.profiles.views(user.id, [user]))[0], ...tokens };
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResponseDto> {
-    const user = await this.users.findWithPasswordByLogin(dto.login);
+    const user = await this.users.findForLogin(dto.login);
+    const succeeded = await this.loginLimiter.reserve(
+      user?.id ?? `login:${dto.login.trim().toLowerCase()}`,
+      client.ip,
+    );
     const ok = await bcrypt.compare(dto.password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !ok) throw INVALID_CREDENTIALS();
+    await succeeded();
     const tokens = await this.startSession(user.id, deviceName(dto.deviceName, client), client.ip);
     // UserDto.from copies public fields only, so the hash never leaves.
-    return { user: (await this.users.toDtos([user]))[0], ...tokens };
+    return { user: (await this.profiles.views(user.id, [user]))[0], ...tokens };
   }
 
   async refresh(refreshToken: string): Promise<TokensDto> {
     const result = await this.sessions.rotate(refreshToken, this.config.refreshTokenTtlSec);
+    if (result.kind === 'reused') {
+      // A spent token came back: someone holds a copy. The session is gone; so are its sockets.
+      this.events.emit('session.ended', {
+        userId: result.userId,
+        sessionId: result.sessionId!,
+        reason: 'revoked',
+      });
+    }
     if (result.kind !== 'rotated') throw INVALID_REFRESH();
     return {
       accessToken: await this.signAccess(result.userId, result.sessionId!),
@@ -69,7 +89,8 @@ export class AuthService {
   }
 
   async logout(auth: AuthUser): Promise<void> {
-    await this.sessions.revoke(auth.userId, auth.sessionId);
+    if (await this.sessions.revoke(auth.userId, auth.sessionId))
+      this.events.emit('session.ended', { ...auth, reason: 'logout' });
   }
 
   async listSessions(auth: AuthUser): Promise<SessionDto[]> {
@@ -80,6 +101,11 @@ export class AuthService {
   async revokeSession(auth: AuthUser, sessionId: string): Promise<void> {
     if (!(await this.sessions.revoke(auth.userId, sessionId)))
       throw new AppError('SESSION_NOT_FOUND', 'Session not found');
+    this.events.emit('session.ended', {
+      userId: auth.userId,
+      sessionId,
+      reason: sessionId === auth.sessionId ? 'logout' : 'revoked',
+    });
   }
 
   /** The one access-token check, for REST (via passport-jwt) and Socket.IO handshakes alike. */
@@ -89,15 +115,16 @@ export class AuthService {
     return { userId: payload.sub, sessionId: payload.sid };
   }
 
-  async authenticateToken(token: unknown): Promise<AuthUser> {
+  /** For socket handshakes: who, and until when (ms since the epoch) the token is good. */
+  async authenticateToken(token: unknown): Promise<{ user: AuthUser; expiresAt: number }> {
     if (typeof token !== 'string' || token.length === 0) throw unauthorized();
-    let payload: AccessTokenPayload;
+    let payload: AccessTokenPayload & { exp: number };
     try {
-      payload = await this.jwt.verifyAsync<AccessTokenPayload>(token);
+      payload = await this.jwt.verifyAsync<AccessTokenPayload & { exp: number }>(token);
     } catch {
       throw unauthorized();
     }
-    return this.validatePayload(payload);
+    return { user: await this.validatePayload(payload), expiresAt: payload.exp * 1000 };
   }
 
   private async startSession(userId: string, device: string, ip: string): Promise<TokensDto> {

@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AppError } from '../common/app-error';
-import { IS_PUBLIC } from './current-user.decorator';
+import { IS_PUBLIC } from '../common/auth-user';
 
 /** Global: every REST route needs a valid access token unless marked @Public(). */
 @Injectable()

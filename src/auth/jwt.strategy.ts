@@ -4,7 +4,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AccessTokenPayload, AuthService } from './auth.service';
-import { AuthUser } from './current-user.decorator';
+import { AuthUser } from '../common/auth-user';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {

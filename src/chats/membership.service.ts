@@ -1,52 +1,37 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AppError } from '../common/app-error';
 import { VersionedCache } from '../redis/versioned-cache';
-import { MemberRole } from './chat-member.entity';
-
-export interface Member {
-  userId: string;
-  role: MemberRole;
-}
+import { ChatsRepository, Member } from './chats.repository';
 
 const TTL_MS = 5 * 60_000;
 const cacheKey = (chatId: string) => `chat-members:${chatId}`;
 
-/** Who is in a chat: asked on every send, read, typing and fan-out, so cached (see VersionedCache). */
+/** Who is in a chat: asked on every read mark, typing, history page and fan-out, so cached (see VersionedCache). */
 @Injectable()
 export class MembershipService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly chats: ChatsRepository,
     private readonly cache: VersionedCache,
   ) {}
 
+  /**
+   * An empty list (no such chat: every chat has a member) is not cached, so a flood of made-up ids leaves no
+   * keys behind; ids reach here in canonical form only (common/ids.ts), so one chat has one key.
+   */
   members(chatId: string): Promise<Member[]> {
-    return this.cache.getOrLoad(cacheKey(chatId), TTL_MS, () =>
-      this.db.query(
-        `SELECT user_id AS "userId", role FROM chat_members WHERE chat_id = $1 ORDER BY joined_at, user_id`,
-        [chatId],
-      ),
+    return this.cache.getOrLoad(
+      cacheKey(chatId),
+      TTL_MS,
+      () => this.chats.members(chatId),
+      (members) => members.length > 0,
     );
+  }
+
+  async memberIds(chatId: string): Promise<string[]> {
+    return (await this.members(chatId)).map((m) => m.userId);
   }
 
   /** Call after the transaction that changed the chat's members has committed. */
   invalidate(chatId: string): Promise<void> {
     return this.cache.invalidate(cacheKey(chatId));
-  }
-
-  /** The caller's membership, or 404 (no such chat) / 403 (not a member). */
-  async require(chatId: string, userId: string): Promise<{ member: Member; members: Member[] }> {
-    const members = await this.members(chatId);
-    const member = members.find((m) => m.userId === userId);
-    if (member) return { member, members };
-    if (members.length === 0 && !(await this.chatExists(chatId)))
-      throw new AppError('CHAT_NOT_FOUND', 'Chat not found');
-    throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
-  }
-
-  private async chatExists(chatId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query('SELECT 1 FROM chats WHERE id = $1', [chatId]);
-    return rows.length > 0;
   }
 }

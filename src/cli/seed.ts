@@ -1,10 +1,19 @@
 import 'reflect-metadata';
+import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import * as bcrypt from 'bcrypt';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config';
-import { uniqueViolation } from '../common/postgres-errors';
-import { typeormOptions } from '../database/typeorm-options';
-import { SEND_SQL } from '../messages/messages.service';
+import { AppError } from '../common/app-error';
+import { AppConfig, loadConfig } from '../config/app-config';
+import { CoreModule } from '../core.module';
+import { Transactions } from '../database/transactions';
+import { GroupsModule } from '../groups/groups.module';
+import { GroupsService } from '../groups/groups.service';
+import { InboxModule } from '../inbox/inbox.module';
+import { InboxService } from '../inbox/inbox.service';
+import { MessagesModule } from '../messages/messages.module';
+import { MessagesService } from '../messages/messages.service';
+import { UsersModule } from '../users/users.module';
+import { UsersService } from '../users/users.service';
 
 /** Demo accounts; the passwords are documented in the README. */
 export const DEMO_USERS = [
@@ -22,80 +31,73 @@ const CONVERSATION: [sender: string, chat: 'direct' | 'team', text: string][] = 
   ['bob', 'team', 'Works for me.'],
 ];
 
-/** Idempotent: running it again changes nothing (unique usernames, direct_key, clientMsgIds). */
-export async function seed(dataSource: DataSource, bcryptRounds: number): Promise<void> {
+const SEED_LOCK = 7_231_002;
+
+@Module({})
+class SeedModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: SeedModule,
+      imports: [CoreModule.forRoot(config), UsersModule, InboxModule, GroupsModule, MessagesModule],
+    };
+  }
+}
+
+/** The services the seed goes through: the same rules (and SQL) as the API, no shortcuts. */
+export function createSeedContext(config: AppConfig): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(SeedModule.forRoot(config), { logger: ['error'] });
+}
+
+/** Idempotent: running it again (or twice at once) changes nothing — unique usernames, direct_key, clientMsgIds. */
+export async function seed(app: INestApplicationContext, bcryptRounds: number): Promise<void> {
+  const users = app.get(UsersService);
+  const inbox = app.get(InboxService);
+  const groups = app.get(GroupsService);
+  const messages = app.get(MessagesService);
+
   const ids = new Map<string, string>();
   for (const u of DEMO_USERS) {
-    const hash = await bcrypt.hash(u.password, bcryptRounds);
-    await dataSource.query(
-      `INSERT INTO users (email, username, display_name, password_hash) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING`,
-      [`${u.username}@example.com`, u.username, u.displayName, hash],
-    );
-    const [row] = await dataSource.query(`SELECT id FROM users WHERE username = $1`, [u.username]);
-    ids.set(u.username, row.id);
+    const passwordHash = await bcrypt.hash(u.password, bcryptRounds);
+    const email = `${u.username}@example.com`;
+    try {
+      ids.set(
+        u.username,
+        (await users.create({ email, username: u.username, displayName: u.displayName, passwordHash })).id,
+      );
+    } catch (err) {
+      if (!(err instanceof AppError && (err.code === 'EMAIL_TAKEN' || err.code === 'USERNAME_TAKEN')))
+        throw err;
+      ids.set(u.username, (await users.findForLogin(u.username))!.id);
+    }
   }
   const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((n) => ids.get(n)!);
 
-  await dataSource.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(7231002)`); // two seeders at once create one group
-    const pair = [alice, bob].sort().join(':');
-    const [direct] = await tx.query(
-      `INSERT INTO chats (type, direct_key) VALUES ('direct', $1) ON CONFLICT (direct_key) DO UPDATE SET direct_key = EXCLUDED.direct_key RETURNING id`,
-      [pair],
-    );
-    await tx.query(
-      `INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2), ($1, $3) ON CONFLICT DO NOTHING`,
-      [direct.id, alice, bob],
-    );
-    for (const userId of [alice, bob, carol]) {
-      const [saved] = await tx.query(
-        `INSERT INTO chats (type, direct_key) VALUES ('saved', $1) ON CONFLICT (direct_key) DO UPDATE SET direct_key = EXCLUDED.direct_key RETURNING id`,
-        [userId],
-      );
-      await tx.query(`INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
-        saved.id,
-        userId,
-      ]);
-    }
-    let [team] = await tx.query(`SELECT chat_id AS id FROM groups WHERE name = 'Team' AND creator_id = $1`, [
-      carol,
-    ]);
-    if (!team) {
-      [team] = await tx.query(`INSERT INTO chats (type) VALUES ('group') RETURNING id`);
-      await tx.query(`INSERT INTO groups (chat_id, name, creator_id) VALUES ($1, 'Team', $2)`, [
-        team.id,
-        carol,
-      ]);
-      await tx.query(
-        `INSERT INTO chat_members (chat_id, user_id, role) VALUES ($1, $2, 'owner'), ($1, $3, 'admin'), ($1, $4, 'member')`,
-        [team.id, carol, alice, bob],
-      );
-    }
-    ids.set('chat:direct', direct.id);
-    ids.set('chat:team', team.id);
+  const direct = (await inbox.openDirect(alice, bob)).chat.id;
+  for (const userId of [alice, bob, carol]) await inbox.openDirect(userId, userId);
+  const team = await app.get(Transactions).exclusive(SEED_LOCK, async () => {
+    const existing = await groups.findByName(carol, 'Team');
+    if (existing) return existing.chatId;
+    const created = await groups.create(carol, 'Team', [alice, bob]);
+    await groups.setRole(carol, created.id, alice, 'admin');
+    return created.chatId;
   });
 
+  const chatIds = { direct, team };
   for (const [i, [sender, chat, text]] of CONVERSATION.entries()) {
-    try {
-      await dataSource.query(SEND_SQL, [ids.get(`chat:${chat}`), ids.get(sender), `seed-${i + 1}`, text]);
-    } catch (err) {
-      if (!uniqueViolation(err)) throw err; // already seeded
-    }
+    await messages.send(ids.get(sender)!, chatIds[chat], { text, clientMsgId: `seed-${i + 1}` });
   }
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const dataSource = new DataSource({ ...typeormOptions(config.databaseUrl), logging: false });
-  await dataSource.initialize();
+  const app = await createSeedContext(config);
   try {
-    await seed(dataSource, config.bcryptRounds);
+    await seed(app, config.bcryptRounds);
     console.log(
       `Seeded demo users, a direct chat, saved chats and the group "Team": ${DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}`,
     );
   } finally {
-    await dataSource.destroy();
+    await app.close();
   }
 }
 

@@ -1,47 +1,40 @@
-import type { ChatDto } from '../chats/dto/chat.dto';
-import type { MessageDto, ReceiptDto } from '../messages/dto/message.dto';
+import { Global, Injectable, Module } from '@nestjs/common';
+import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 
 /**
- * Internal events: services emit them, the realtime gateway (and later the notification queue) listen.
- * Services never import the gateway. Each event names the users it concerns; the gateway sends to their rooms.
+ * The internal events, by name. Empty here on purpose: each feature declares its own events next to the code
+ * that emits them (`declare module '../common/events' { interface AppEvents { ... } }`), so this file never
+ * imports a feature, while every emit and every listener is checked against one map.
  */
-export const Events = {
-  MessageCreated: 'message.created',
-  MessageUpdated: 'message.updated',
-  MessageDeleted: 'message.deleted',
-  Receipt: 'receipt',
-  ChatsChanged: 'chats.changed',
-  ChatRemoved: 'chat.removed',
-  PresenceChanged: 'presence.changed',
-} as const;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AppEvents {}
 
-export interface MessageCreatedEvent {
-  message: MessageDto;
-  recipientIds: string[];
-  /** The socket that sent it (it gets the ack, not a message:new). */
-  originSocketId?: string;
+export type AppEventName = Extract<keyof AppEvents, string>;
+
+/**
+ * Services announce what happened through this bus and never touch sockets or queues; the realtime gateway and
+ * the notification producer listen. Listeners run synchronously unless they ask for `{ async: true }`.
+ */
+@Injectable()
+export class EventBus {
+  constructor(private readonly emitter: EventEmitter2) {}
+
+  emit<K extends AppEventName>(event: K, payload: AppEvents[K]): void {
+    this.emitter.emit(event, payload);
+  }
 }
-export interface MessageChangedEvent {
-  message: MessageDto;
-  recipientIds: string[];
+
+/** `@OnEvent` whose handler must accept exactly what the event carries. */
+export function OnAppEvent<K extends AppEventName>(event: K, options?: { async?: boolean }) {
+  return <T extends (payload: AppEvents[K]) => unknown>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<T>,
+  ): void => {
+    OnEvent(event, options?.async ? { async: true, promisify: true } : {})(target, key, descriptor);
+  };
 }
-export interface ReceiptEvent {
-  receipt: ReceiptDto;
-  recipientIds: string[];
-}
-/** Per-recipient views of a chat that was created (chat:new) or changed (chat:updated). */
-export interface ChatsChangedEvent {
-  kind: 'new' | 'updated';
-  views: { userId: string; chat: ChatDto }[];
-}
-export interface ChatRemovedEvent {
-  chatId: string;
-  userIds: string[];
-}
-export interface PresenceChangedEvent {
-  userId: string;
-  online: boolean;
-  lastSeenAt: string | null;
-  /** Users who share a chat with userId. */
-  recipientIds: string[];
-}
+
+@Global()
+@Module({ imports: [EventEmitterModule.forRoot()], providers: [EventBus], exports: [EventBus] })
+export class EventsModule {}

@@ -1,6 +1,6 @@
 import { ClassConstructor } from 'class-transformer';
 import { AppError, ErrorCode, toErrorBody } from './app-error';
-import { createValidationPipe } from './validation';
+import { checkInput, createValidationPipe } from './validation';
 
 export type Ack<T> =
   | { ok: true; data: T }
@@ -13,6 +13,7 @@ export async function parsePayload<T extends object>(cls: ClassConstructor<T>, p
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new AppError('VALIDATION_FAILED', 'Payload must be a JSON object');
   }
+  checkInput(payload);
   return (await pipe.transform(payload, { type: 'body', metatype: cls })) as T;
 }
 

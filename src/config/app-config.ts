@@ -1,4 +1,5 @@
 import ms from 'ms';
+import proxyaddr from 'proxy-addr';
 
 /** Used only outside production; `NODE_ENV=production` refuses to start with it. */
 export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
@@ -14,11 +15,23 @@ export interface AppConfig {
   telegram: { botToken?: string; botUsername?: string; apiRoot: string };
   notifyDelayMs: number;
   publicUrl: string;
-  throttle: { authPerMinute: number; sendPer10s: number };
+  throttle: {
+    authPerMinute: number;
+    sendPer10s: number;
+    /** Failed logins per account and client IP, and per account from anywhere, per LOGIN_WINDOW. */
+    loginFailuresPerAccountIp: number;
+    loginFailuresPerAccount: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bcryptRounds: number;
   bodyLimitBytes: number;
-  trustProxy: string;
+  /** Express "trust proxy": false (trust nothing), a hop count, or a list of addresses/CIDRs/names. */
+  trustProxy: boolean | number | string[];
+  docsEnabled: boolean;
+  groupMaxMembers: number;
+  maxSocketsPerUser: number;
+  /** An API instance whose heartbeat is older than this is dead: its sockets are swept (presence). */
+  instanceTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +82,37 @@ function duration(env: Env, name: string, fallback: string): number {
     throw new ConfigError(name, `must be a duration such as "15m" or "30d" (at least 1s), got "${raw}"`);
   }
   return Math.floor(millis / 1000);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/**
+ * Whose X-Forwarded-For to believe. Default: nobody, so a client reaching the API port directly cannot pick
+ * its own address and walk past per-IP limits; behind Nginx, name Nginx's network (compose does).
+ */
+function trustProxy(env: Env): AppConfig['trustProxy'] {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    proxyaddr.compile(list);
+  } catch (err) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be false, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal separated by commas (${(err as Error).message})`,
+    );
+  }
+  return list;
 }
 
 function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
@@ -128,6 +172,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throttle: {
       authPerMinute: int(env, 'THROTTLE_AUTH_PER_MINUTE', 20, 1, 1_000_000),
       sendPer10s: int(env, 'THROTTLE_SEND_PER_10S', 100, 1, 1_000_000),
+      loginFailuresPerAccountIp: int(env, 'THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP', 10, 1, 1_000_000),
+      loginFailuresPerAccount: int(env, 'THROTTLE_LOGIN_FAILURES_PER_ACCOUNT', 100, 1, 1_000_000),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info', [
       'fatal',
@@ -140,6 +186,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ] as const),
     bcryptRounds: int(env, 'BCRYPT_ROUNDS', 10, 4, 15),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
-    trustProxy: read(env, 'TRUST_PROXY') ?? 'loopback,uniquelocal',
+    trustProxy: trustProxy(env),
+    docsEnabled: bool(env, 'DOCS_ENABLED', true),
+    groupMaxMembers: int(env, 'GROUP_MAX_MEMBERS', 1000, 2, 100_000),
+    maxSocketsPerUser: int(env, 'MAX_SOCKETS_PER_USER', 20, 1, 1000),
+    instanceTtlMs: int(env, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1000, 600_000),
   };
 }

@@ -1,17 +1,24 @@
 import { join } from 'path';
 import { DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities';
 
 /** Compiled (dist/database) -> dist/migrations/*.js; from source (src/database via ts-node) -> migrations/*.ts. */
 const MIGRATIONS = __filename.endsWith('.ts')
   ? join(__dirname, '..', '..', 'migrations', '*.ts')
   : join(__dirname, '..', 'migrations', '*.js');
 
-export function typeormOptions(databaseUrl: string): DataSourceOptions {
+/**
+ * Connection options shared by the application, the CLI and the tests. The application registers its entities
+ * through each feature module (TypeOrmModule.forFeature + autoLoadEntities); only the migration CLI needs the
+ * whole list (src/cli/data-source.ts), so this layer imports no feature.
+ */
+export function typeormOptions(
+  databaseUrl: string,
+  entities: DataSourceOptions['entities'] = [],
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
-    entities: ENTITIES,
+    entities,
     migrations: [MIGRATIONS],
     migrationsTableName: 'migrations',
     // The schema comes only from migrations.

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -9,12 +9,13 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
+import { AuthUser, CurrentUser } from '../common/auth-user';
 import { ErrorResponseDto } from '../common/error-response.dto';
+import { IdParam } from '../common/ids';
+import { PageQueryDto } from '../common/page-query.dto';
+import { ChatMembersPageDto } from '../inbox/dto/chat.dto';
 import { AddMembersDto, CreateGroupDto, GroupDto, GroupNameDto, SetRoleDto } from './dto/group.dto';
 import { GroupsService } from './groups.service';
-
-const uuid = new ParseUUIDPipe();
 
 @ApiTags('groups')
 @ApiBearerAuth()
@@ -33,7 +34,7 @@ export class GroupsController {
 
   @Get(':id')
   @ApiOkResponse({ type: GroupDto })
-  get(@CurrentUser() auth: AuthUser, @Param('id', uuid) id: string): Promise<GroupDto> {
+  get(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<GroupDto> {
     return this.groups.get(auth.userId, id);
   }
 
@@ -41,10 +42,20 @@ export class GroupsController {
   @ApiOkResponse({ type: GroupDto, description: 'Owner or admin' })
   rename(
     @CurrentUser() auth: AuthUser,
-    @Param('id', uuid) id: string,
+    @Param('id', IdParam) id: string,
     @Body() dto: GroupNameDto,
   ): Promise<GroupDto> {
     return this.groups.rename(auth.userId, id, dto.name);
+  }
+
+  @Get(':id/members')
+  @ApiOkResponse({ type: ChatMembersPageDto, description: 'Members only; longest-standing first' })
+  members(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', IdParam) id: string,
+    @Query() page: PageQueryDto,
+  ): Promise<ChatMembersPageDto> {
+    return this.groups.members(auth.userId, id, page.limit, page.offset);
   }
 
   @Post(':id/members')
@@ -52,7 +63,7 @@ export class GroupsController {
   @ApiOkResponse({ type: GroupDto, description: 'Owner or admin; users already in the group are skipped' })
   addMembers(
     @CurrentUser() auth: AuthUser,
-    @Param('id', uuid) id: string,
+    @Param('id', IdParam) id: string,
     @Body() dto: AddMembersDto,
   ): Promise<GroupDto> {
     return this.groups.addMembers(auth.userId, id, dto.userIds);
@@ -63,8 +74,8 @@ export class GroupsController {
   @ApiNoContentResponse({ description: 'Owner/admin removes a member, or a member leaves (their own id)' })
   remove(
     @CurrentUser() auth: AuthUser,
-    @Param('id', uuid) id: string,
-    @Param('userId', uuid) userId: string,
+    @Param('id', IdParam) id: string,
+    @Param('userId', IdParam) userId: string,
   ): Promise<void> {
     return this.groups.removeMember(auth.userId, id, userId);
   }
@@ -73,8 +84,8 @@ export class GroupsController {
   @ApiOkResponse({ type: GroupDto, description: 'Owner only: make a member an admin, or an admin a member' })
   setRole(
     @CurrentUser() auth: AuthUser,
-    @Param('id', uuid) id: string,
-    @Param('userId', uuid) userId: string,
+    @Param('id', IdParam) id: string,
+    @Param('userId', IdParam) userId: string,
     @Body() dto: SetRoleDto,
   ): Promise<GroupDto> {
     return this.groups.setRole(auth.userId, id, userId, dto.role);

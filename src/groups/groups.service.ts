@@ -1,96 +1,98 @@
-import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { ChatViews } from '../chats/chat-views';
-import { MemberRole } from '../chats/chat-member.entity';
+import { Inject, Injectable } from '@nestjs/common';
+import { AccessService } from '../chats/access.service';
+import { ChatsRepository } from '../chats/chats.repository';
 import { MembershipService } from '../chats/membership.service';
 import { AppError } from '../common/app-error';
-import { ChatRemovedEvent, ChatsChangedEvent, Events } from '../common/events';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { EventBus } from '../common/events';
+import { Transactions, Tx } from '../database/transactions';
+import { CHAT_MEMBERS_INLINE_MAX, ChatViews } from '../inbox/chat-views';
+import '../inbox/inbox.events';
+import { UsersService } from '../users/users.service';
+import { ChatMembersPageDto } from '../inbox/dto/chat.dto';
 import { GroupDto } from './dto/group.dto';
-import { updateReturning } from '../database/sql';
+import { Group, GroupsRepository } from './groups.repository';
 
-interface GroupRow {
-  id: string;
-  chat_id: string;
-  name: string;
-  creator_id: string | null;
-  created_at: Date;
-}
-
-const MANAGERS: MemberRole[] = ['owner', 'admin'];
-
+/**
+ * Groups: create, rename, members and roles. Every change runs in one transaction with the group's chat row
+ * locked, and the role rules (AccessService) are checked against what was read under that lock.
+ */
 @Injectable()
 export class GroupsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly groups: GroupsRepository,
+    private readonly chats: ChatsRepository,
+    private readonly transactions: Transactions,
+    private readonly access: AccessService,
     private readonly membership: MembershipService,
+    private readonly users: UsersService,
     private readonly views: ChatViews,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
   ) {}
 
   async create(creatorId: string, name: string, memberIds: string[]): Promise<GroupDto> {
     const others = [...new Set(memberIds)].filter((id) => id !== creatorId);
-    const group = await this.db.transaction(async (tx) => {
-      await this.requireUsers(tx, others);
-      const [chat] = await tx.query(`INSERT INTO chats (type) VALUES ('group') RETURNING id`);
-      const [row]: GroupRow[] = await tx.query(
-        `INSERT INTO groups (chat_id, name, creator_id) VALUES ($1, $2, $3) RETURNING *`,
-        [chat.id, name, creatorId],
-      );
-      await tx.query(
-        `INSERT INTO chat_members (chat_id, user_id, role)
-         SELECT $1::uuid, $2::uuid, 'owner' UNION ALL SELECT $1::uuid, unnest($3::uuid[]), 'member'`,
-        [chat.id, creatorId, others],
-      );
-      return row;
+    this.requireRoom(0, others.length + 1);
+    await this.users.requireExisting(others);
+    await this.requireConsent(creatorId, others);
+    const group = await this.transactions.run(async (tx) => {
+      const chatId = await this.chats.insertGroupChat(tx);
+      const created = await this.groups.insert(tx, chatId, name, creatorId);
+      await this.chats.addMembers(tx, chatId, [creatorId], 'owner');
+      await this.chats.addMembers(tx, chatId, others);
+      return created;
     });
-    await this.announce(group.chat_id, 'new', [creatorId, ...others]);
+    await this.announce(group.chatId, 'new', [creatorId, ...others]);
     return this.toDto(group);
   }
 
   async get(userId: string, groupId: string): Promise<GroupDto> {
-    const group = await this.find(this.db.manager, groupId);
-    await this.membership.require(group.chat_id, userId);
+    const group = await this.groups.findById(groupId);
+    if (!group) throw notFound();
+    await this.access.requireMember(group.chatId, userId);
     return this.toDto(group);
+  }
+
+  findByName(creatorId: string, name: string): Promise<Group | null> {
+    return this.groups.findByName(creatorId, name);
   }
 
   async rename(userId: string, groupId: string, name: string): Promise<GroupDto> {
-    const group = await this.db.transaction(async (tx) => {
-      const g = await this.lockAsManager(tx, groupId, userId);
-      const [row] = await updateReturning<GroupRow>(
-        tx,
-        `UPDATE groups SET name = $2 WHERE id = $1 RETURNING *`,
-        [groupId, name],
-      );
-      await tx.query(`UPDATE chats SET updated_at = now() WHERE id = $1`, [g.chat_id]);
-      return row;
+    const group = await this.transactions.run(async (tx) => {
+      const locked = await this.lock(tx, groupId);
+      const roles = await this.chats.roles(tx, locked.chatId, [userId]);
+      this.access.requireGroupRole('rename', roles.get(userId));
+      const renamed = await this.groups.rename(tx, groupId, name);
+      await this.chats.touch(tx, locked.chatId);
+      return renamed;
     });
-    await this.announce(group.chat_id, 'updated');
+    await this.announce(group.chatId, 'updated');
     return this.toDto(group);
   }
 
-  /** New members start with their read mark at the chat's current seq: earlier messages are not "unread". */
+  /** Users already in the group are skipped. */
   async addMembers(userId: string, groupId: string, userIds: string[]): Promise<GroupDto> {
-    const { group, added } = await this.db.transaction(async (tx) => {
-      const g = await this.lockAsManager(tx, groupId, userId);
-      const ids = [...new Set(userIds)];
-      await this.requireUsers(tx, ids);
-      const rows: { user_id: string }[] = await tx.query(
-        `INSERT INTO chat_members (chat_id, user_id, role, last_read_seq)
-         SELECT c.id, u, 'member', c.last_seq FROM chats c, unnest($2::uuid[]) AS u WHERE c.id = $1
-         ON CONFLICT DO NOTHING RETURNING user_id`,
-        [g.chat_id, ids],
-      );
-      if (rows.length) await tx.query(`UPDATE chats SET updated_at = now() WHERE id = $1`, [g.chat_id]);
-      return { group: g, added: rows.map((r) => r.user_id) };
+    const ids = [...new Set(userIds)];
+    await this.users.requireExisting(ids);
+    const { group, added } = await this.transactions.run(async (tx) => {
+      const locked = await this.lock(tx, groupId);
+      const roles = await this.chats.roles(tx, locked.chatId, [userId, ...ids]);
+      this.access.requireGroupRole('addMembers', roles.get(userId));
+      const joining = ids.filter((id) => !roles.has(id));
+      this.requireRoom(await this.chats.memberCount(tx, locked.chatId), joining.length);
+      await this.requireConsent(userId, joining);
+      const newcomers = await this.chats.addMembers(tx, locked.chatId, ids);
+      if (newcomers.length) await this.chats.touch(tx, locked.chatId);
+      return { group: locked, added: newcomers };
     });
     if (added.length) {
-      await this.membership.invalidate(group.chat_id);
-      const everyone = (await this.membership.members(group.chat_id)).map((m) => m.userId);
-      await this.announce(group.chat_id, 'new', added);
+      await this.membership.invalidate(group.chatId);
+      const everyone = await this.membership.memberIds(group.chatId);
+      await this.announce(group.chatId, 'new', added);
       await this.announce(
-        group.chat_id,
+        group.chatId,
         'updated',
         everyone.filter((id) => !added.includes(id)),
       );
@@ -99,42 +101,24 @@ export class GroupsService {
   }
 
   /**
-   * Removes a member (owner/admin), or leaves (the user themself). Admins may remove plain members only.
-   * When the owner leaves, the longest-standing admin (else member) becomes owner.
+   * Removes a member (owner/admin), or leaves (the user themself). When the owner leaves, the
+   * longest-standing admin (else member) becomes owner.
    */
   async removeMember(userId: string, groupId: string, targetId: string): Promise<void> {
-    const group = await this.db.transaction(async (tx) => {
-      const g = await this.lockGroup(tx, groupId);
-      const roles = await this.roles(tx, g.chat_id, [userId, targetId]);
-      const actor = roles.get(userId);
+    const group = await this.transactions.run(async (tx) => {
+      const locked = await this.lock(tx, groupId);
+      const roles = await this.chats.roles(tx, locked.chatId, [userId, targetId]);
       const target = roles.get(targetId);
-      if (!actor) throw new AppError('NOT_A_MEMBER', 'You are not a member of this group');
-      if (!target) throw new AppError('NOT_FOUND', 'That user is not a member of this group');
-      if (userId !== targetId) {
-        if (!MANAGERS.includes(actor))
-          throw new AppError('FORBIDDEN', 'Only the owner or an admin can remove members');
-        if (target === 'owner' || (actor === 'admin' && target === 'admin')) {
-          throw new AppError('FORBIDDEN', `An ${actor} cannot remove the ${target}`);
-        }
-      }
-      await tx.query(`DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [g.chat_id, targetId]);
-      if (target === 'owner') {
-        await tx.query(
-          `UPDATE chat_members SET role = 'owner' WHERE (chat_id, user_id) = (
-             SELECT chat_id, user_id FROM chat_members WHERE chat_id = $1
-              ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1)`,
-          [g.chat_id],
-        );
-      }
-      await tx.query(`UPDATE chats SET updated_at = now() WHERE id = $1`, [g.chat_id]);
-      return g;
+      if (userId === targetId) this.access.requireGroupRole('leave', target);
+      else this.access.requireGroupRole('removeMember', roles.get(userId), target);
+      await this.chats.removeMember(tx, locked.chatId, targetId);
+      if (target === 'owner') await this.chats.promoteSuccessor(tx, locked.chatId);
+      await this.chats.touch(tx, locked.chatId);
+      return locked;
     });
-    await this.membership.invalidate(group.chat_id);
-    this.events.emit(Events.ChatRemoved, {
-      chatId: group.chat_id,
-      userIds: [targetId],
-    } satisfies ChatRemovedEvent);
-    await this.announce(group.chat_id, 'updated');
+    await this.membership.invalidate(group.chatId);
+    this.events.emit('chat.removed', { chatId: group.chatId, userIds: [targetId] });
+    await this.announce(group.chatId, 'updated');
   }
 
   /** The owner makes a member an admin or back. */
@@ -144,84 +128,77 @@ export class GroupsService {
     targetId: string,
     role: 'admin' | 'member',
   ): Promise<GroupDto> {
-    const group = await this.db.transaction(async (tx) => {
-      const g = await this.lockGroup(tx, groupId);
-      const roles = await this.roles(tx, g.chat_id, [userId, targetId]);
-      if (!roles.get(userId)) throw new AppError('NOT_A_MEMBER', 'You are not a member of this group');
-      if (roles.get(userId) !== 'owner') throw new AppError('FORBIDDEN', 'Only the owner can change roles');
-      if (!roles.get(targetId)) throw new AppError('NOT_FOUND', 'That user is not a member of this group');
-      if (targetId === userId) throw new AppError('BAD_REQUEST', 'The owner cannot change their own role');
-      await tx.query(`UPDATE chat_members SET role = $3 WHERE chat_id = $1 AND user_id = $2`, [
-        g.chat_id,
-        targetId,
-        role,
-      ]);
-      return g;
+    const group = await this.transactions.run(async (tx) => {
+      const locked = await this.lock(tx, groupId);
+      const roles = await this.chats.roles(tx, locked.chatId, [userId, targetId]);
+      this.access.requireGroupRole('setRole', roles.get(userId), roles.get(targetId));
+      await this.chats.setRole(tx, locked.chatId, targetId, role);
+      return locked;
     });
-    await this.membership.invalidate(group.chat_id);
-    await this.announce(group.chat_id, 'updated');
+    await this.membership.invalidate(group.chatId);
+    await this.announce(group.chatId, 'updated');
     return this.toDto(group);
   }
 
-  private async find(manager: EntityManager, groupId: string, lock = false): Promise<GroupRow> {
-    const rows: GroupRow[] = await manager.query(
-      `SELECT g.* FROM groups g JOIN chats c ON c.id = g.chat_id WHERE g.id = $1 ${lock ? 'FOR UPDATE OF c' : ''}`,
-      [groupId],
+  /** One page of the members (big groups' chat objects carry only memberCount). */
+  async members(userId: string, groupId: string, limit: number, offset: number): Promise<ChatMembersPageDto> {
+    const group = await this.groups.findById(groupId);
+    if (!group) throw notFound();
+    await this.access.requireMember(group.chatId, userId);
+    return this.chats.membersPage(group.chatId, limit, offset);
+  }
+
+  /** GROUP_MAX_MEMBERS bounds every group (and so the fan-out of each of its messages). */
+  private requireRoom(current: number, joining: number): void {
+    const max = this.config.groupMaxMembers;
+    if (current + joining > max)
+      throw new AppError('GROUP_FULL', `A group has at most ${max} members (it has ${current})`, { max });
+  }
+
+  /** Users who accept invitations only from contacts must share a direct chat with whoever adds them. */
+  private async requireConsent(actorId: string, userIds: string[]): Promise<void> {
+    const guarded = await this.users.contactsOnly(userIds);
+    if (guarded.length === 0) return;
+    const partners = await this.chats.directPartners(
+      actorId,
+      guarded.map((u) => u.id),
     );
-    if (rows.length === 0) throw new AppError('GROUP_NOT_FOUND', 'Group not found');
-    return rows[0];
+    const refused = guarded.filter((u) => !partners.has(u.id));
+    if (refused.length === 0) return;
+    throw new AppError(
+      'GROUP_INVITE_FORBIDDEN',
+      `${refused.map((u) => u.displayName).join(', ')} only accept${refused.length === 1 ? 's' : ''} group invitations from contacts`,
+      { userIds: refused.map((u) => u.id) },
+    );
   }
 
-  /** Locks the group's chat row: membership changes of one group (and its sends) happen one at a time. */
-  private lockGroup(tx: EntityManager, groupId: string): Promise<GroupRow> {
-    return this.find(tx, groupId, true);
-  }
-
-  private async lockAsManager(tx: EntityManager, groupId: string, userId: string): Promise<GroupRow> {
-    const group = await this.lockGroup(tx, groupId);
-    const role = (await this.roles(tx, group.chat_id, [userId])).get(userId);
-    if (!role) throw new AppError('NOT_A_MEMBER', 'You are not a member of this group');
-    if (!MANAGERS.includes(role)) throw new AppError('FORBIDDEN', 'Only the owner or an admin can do this');
+  private async lock(tx: Tx, groupId: string): Promise<Group> {
+    const group = await this.groups.findAndLock(tx, groupId);
+    if (!group) throw notFound();
     return group;
-  }
-
-  private async roles(
-    tx: EntityManager,
-    chatId: string,
-    userIds: string[],
-  ): Promise<Map<string, MemberRole>> {
-    const rows: { user_id: string; role: MemberRole }[] = await tx.query(
-      `SELECT user_id, role FROM chat_members WHERE chat_id = $1 AND user_id = ANY($2)`,
-      [chatId, userIds],
-    );
-    return new Map(rows.map((r) => [r.user_id, r.role]));
-  }
-
-  private async requireUsers(tx: EntityManager, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const rows: { id: string }[] = await tx.query(`SELECT id FROM users WHERE id = ANY($1)`, [ids]);
-    if (rows.length !== ids.length) {
-      const found = new Set(rows.map((r) => r.id));
-      throw new AppError('USER_NOT_FOUND', 'Unknown user', { userIds: ids.filter((id) => !found.has(id)) });
-    }
   }
 
   /** Sends chat:new / chat:updated with each member's own view (defaults to every current member). */
   private async announce(chatId: string, kind: 'new' | 'updated', userIds?: string[]): Promise<void> {
-    const ids = userIds ?? (await this.membership.members(chatId)).map((m) => m.userId);
+    const ids = userIds ?? (await this.membership.memberIds(chatId));
     if (ids.length === 0) return;
     const views = await this.views.forMembers(chatId, ids);
-    this.events.emit(Events.ChatsChanged, { kind, views } satisfies ChatsChangedEvent);
+    this.events.emit('chats.changed', { kind, views });
   }
 
-  private async toDto(group: GroupRow): Promise<GroupDto> {
-    return {
+  private async toDto(group: Group): Promise<GroupDto> {
+    const members = await this.membership.members(group.chatId);
+    const dto: GroupDto = {
       id: group.id,
-      chatId: group.chat_id,
+      chatId: group.chatId,
       name: group.name,
-      creatorId: group.creator_id,
-      members: await this.membership.members(group.chat_id),
-      createdAt: group.created_at.toISOString(),
+      creatorId: group.creatorId,
+      memberCount: members.length,
+      createdAt: group.createdAt.toISOString(),
     };
+    if (members.length <= CHAT_MEMBERS_INLINE_MAX) dto.members = members;
+    return dto;
   }
 }
+
+const notFound = () => new AppError('GROUP_NOT_FOUND', 'Group not found');

@@ -8,7 +8,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import Redis from 'ioredis';
-import { Public } from '../auth/current-user.decorator';
+import { Public } from '../common/auth-user';
 import { AppError } from '../common/app-error';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { REDIS } from '../redis/redis.module';

@@ -10,11 +10,13 @@ import {
 import { ChatEntity } from '../chats/chat.entity';
 import { UserEntity } from '../users/user.entity';
 
+export const UQ_MESSAGES_SENDER_CLIENT_MSG_ID = 'UQ_messages_sender_client_msg_id';
+
 @Entity('messages')
 // History pages and afterSeq catch-up walk this index, so a page costs the same at any depth.
 @Index('UQ_messages_chat_seq', ['chatId', 'seq'], { unique: true })
 // Idempotent sends: a retried (sender, clientMsgId) hits this index instead of creating a second row.
-@Index('UQ_messages_sender_client_msg_id', ['senderId', 'clientMsgId'], { unique: true })
+@Index(UQ_MESSAGES_SENDER_CLIENT_MSG_ID, ['senderId', 'clientMsgId'], { unique: true })
 export class MessageEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

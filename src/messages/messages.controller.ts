@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -23,9 +22,10 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
-import { CreatedStatusInterceptor, CreateResult } from '../common/created-status.interceptor';
+import { AuthUser, CurrentUser } from '../common/auth-user';
 import { ErrorResponseDto } from '../common/error-response.dto';
+import { IdempotentCreateInterceptor, CreateResult } from '../common/idempotent-create.interceptor';
+import { IdParam } from '../common/ids';
 import {
   HistoryPageDto,
   HistoryQueryDto,
@@ -37,8 +37,6 @@ import {
 } from './dto/message.dto';
 import { MessagesService } from './messages.service';
 
-const uuid = new ParseUUIDPipe();
-
 @ApiTags('messages')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorResponseDto })
@@ -49,7 +47,7 @@ export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Post('chats/:chatId/messages')
-  @UseInterceptors(CreatedStatusInterceptor)
+  @UseInterceptors(IdempotentCreateInterceptor)
   @ApiCreatedResponse({ type: MessageDto, description: 'Stored and delivered' })
   @ApiOkResponse({
     type: MessageDto,
@@ -65,7 +63,7 @@ export class MessagesController {
   })
   async send(
     @CurrentUser() auth: AuthUser,
-    @Param('chatId', uuid) chatId: string,
+    @Param('chatId', IdParam) chatId: string,
     @Body() dto: SendMessageDto,
   ): Promise<CreateResult<MessageDto>> {
     const { message, created } = await this.messages.send(auth.userId, chatId, dto);
@@ -79,7 +77,7 @@ export class MessagesController {
   })
   history(
     @CurrentUser() auth: AuthUser,
-    @Param('chatId', uuid) chatId: string,
+    @Param('chatId', IdParam) chatId: string,
     @Query() query: HistoryQueryDto,
   ): Promise<HistoryPageDto> {
     return this.messages.history(auth.userId, chatId, query);
@@ -90,7 +88,7 @@ export class MessagesController {
   @ApiOkResponse({ type: ReceiptDto, description: 'The read mark never moves backwards' })
   markRead(
     @CurrentUser() auth: AuthUser,
-    @Param('chatId', uuid) chatId: string,
+    @Param('chatId', IdParam) chatId: string,
     @Body() dto: MarkReadDto,
   ): Promise<ReceiptDto> {
     return this.messages.markRead(auth.userId, chatId, dto.seq);
@@ -99,7 +97,7 @@ export class MessagesController {
   @Post('messages/:id/read')
   @HttpCode(200)
   @ApiOkResponse({ type: ReceiptDto, description: 'Marks read up to this message' })
-  markMessageRead(@CurrentUser() auth: AuthUser, @Param('id', uuid) id: string): Promise<ReceiptDto> {
+  markMessageRead(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<ReceiptDto> {
     return this.messages.markMessageRead(auth.userId, id);
   }
 
@@ -108,7 +106,7 @@ export class MessagesController {
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The message was deleted' })
   edit(
     @CurrentUser() auth: AuthUser,
-    @Param('id', uuid) id: string,
+    @Param('id', IdParam) id: string,
     @Body() dto: MessageTextDto,
   ): Promise<MessageDto> {
     return this.messages.edit(auth.userId, id, dto.text);
@@ -119,7 +117,7 @@ export class MessagesController {
   @ApiNoContentResponse({
     description: 'Sender only; the message keeps its id and seq, its text becomes null',
   })
-  remove(@CurrentUser() auth: AuthUser, @Param('id', uuid) id: string): Promise<void> {
+  remove(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<void> {
     return this.messages.remove(auth.userId, id);
   }
 }

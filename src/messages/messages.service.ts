@@ -1,63 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { AccessService } from '../chats/access.service';
+import { ChatsRepository } from '../chats/chats.repository';
 import { MembershipService } from '../chats/membership.service';
 import { AppError } from '../common/app-error';
-import { Events, MessageChangedEvent, MessageCreatedEvent, ReceiptEvent } from '../common/events';
-import { uniqueViolation } from '../common/postgres-errors';
-import {
-  HistoryPageDto,
-  HistoryQueryDto,
-  MessageDto,
-  MessageRow,
-  ReceiptDto,
-  toMessageDto,
-} from './dto/message.dto';
+import { EventBus } from '../common/events';
+import { HistoryPageDto, HistoryQueryDto, MessageDto, ReceiptDto, toMessageDto } from './dto/message.dto';
+import './messages.events';
+import { Message, MessagesRepository } from './messages.repository';
 import { SendRateLimiter } from './send-rate-limiter';
-import { updateReturning } from '../database/sql';
-
-export const UQ_SENDER_CLIENT_MSG_ID = 'UQ_messages_sender_client_msg_id';
-
-/**
- * One statement, one round trip, all or nothing: check membership, take the next seq under the chat row's
- * lock (so seqs follow commit order with no gaps), insert, move the sender's read mark, and read the
- * recipients. A repeated (sender_id, client_msg_id) violates the unique index and rolls all of it back,
- * the seq increment included.
- */
-export const SEND_SQL = `
-WITH bump AS (
-  UPDATE chats SET last_seq = last_seq + 1, updated_at = now()
-   WHERE id = $1 AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2)
-  RETURNING last_seq
-), inserted AS (
-  INSERT INTO messages (chat_id, seq, sender_id, client_msg_id, text)
-  SELECT $1, last_seq, $2, $3, $4 FROM bump
-  RETURNING *
-), own_mark AS (
-  UPDATE chat_members cm SET last_read_seq = inserted.seq FROM inserted
-   WHERE cm.chat_id = $1 AND cm.user_id = $2
-)
-SELECT inserted.*, ARRAY(SELECT user_id FROM chat_members WHERE chat_id = $1) AS member_ids FROM inserted`;
 
 export interface SendInput {
   text: string;
   clientMsgId: string;
 }
 
+/** Sending, history, edits, deletions and read marks: the rules; the SQL is in the repositories. */
 @Injectable()
 export class MessagesService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly messages: MessagesRepository,
+    private readonly chats: ChatsRepository,
     private readonly membership: MembershipService,
+    private readonly access: AccessService,
     private readonly rateLimiter: SendRateLimiter,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
   ) {}
 
   /**
-   * The one send path for REST and Socket.IO. `created` is false for a replay of a stored clientMsgId.
-   * Membership is checked inside SEND_SQL, in the same round trip as the insert, so the happy path asks
-   * Redis only for the rate limit; the (cached) membership lookup runs only to explain a refusal.
+   * The one send path for REST and Socket.IO; `created` is false for a replay of a stored clientMsgId.
+   * Idempotency is the unique index's decision (see MessagesRepository), so it holds across instances and
+   * transports. Membership is checked inside the insert statement, so the happy path asks Redis only for the
+   * rate limit; the (cached) membership lookup runs only to explain a refusal.
    */
   async send(
     userId: string,
@@ -68,54 +41,48 @@ export class MessagesService {
     const retryAfter = await this.rateLimiter.take(userId);
     if (retryAfter !== null) {
       // Replays of a stored message are free, even over the limit (for members only, as ever).
-      await this.membership.require(chatId, userId);
+      await this.access.requireMember(chatId, userId);
       const stored = await this.findReplay(userId, chatId, input);
       if (stored) return { message: stored, created: false };
       throw new AppError('RATE_LIMITED', 'Sending too fast, slow down', undefined, retryAfter);
     }
 
-    let rows: (MessageRow & { member_ids: string[] })[];
-    try {
-      rows = await this.db.query(SEND_SQL, [chatId, userId, input.clientMsgId, input.text]);
-    } catch (err) {
+    const result = await this.messages
+      .insert(chatId, userId, input.clientMsgId, input.text)
+      .catch(async (err) => {
+        await this.rateLimiter.refund(userId);
+        throw err;
+      });
+    if (result.kind === 'duplicate') {
       await this.rateLimiter.refund(userId);
-      if (uniqueViolation(err) !== UQ_SENDER_CLIENT_MSG_ID) throw err;
       const stored = await this.findReplay(userId, chatId, input);
-      if (!stored) throw err;
+      // The unique index said it exists; only a concurrent hard delete could make it vanish.
+      if (!stored) throw new AppError('CONFLICT', 'The message could not be stored; retry');
       return { message: stored, created: false };
     }
-    if (rows.length === 0) {
-      // Not a member (403) or no such chat (404); require() says which.
+    if (result.kind === 'refused') {
       await this.rateLimiter.refund(userId);
-      await this.membership.require(chatId, userId);
+      await this.access.requireMember(chatId, userId); // 404 or 403, whichever it is
       throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
     }
-    const { member_ids: recipientIds, ...row } = rows[0];
+    const { message: row, memberIds } = result;
     // Nobody else has read a message that was just created, unless nobody else is there (saved messages).
-    const message = toMessageDto(row, recipientIds.length > 1 ? row.seq - 1 : row.seq);
-    this.events.emit(Events.MessageCreated, {
-      message,
-      recipientIds,
-      originSocketId,
-    } satisfies MessageCreatedEvent);
+    const message = toMessageDto(row, memberIds.length > 1 ? row.seq - 1 : row.seq);
+    this.events.emit('message.created', { message, recipientIds: memberIds, originSocketId });
     return { message, created: true };
   }
 
   /** The stored message of (sender, clientMsgId); 409 when it was for another chat or another text. */
   private async findReplay(userId: string, chatId: string, input: SendInput): Promise<MessageDto | null> {
-    const rows: MessageRow[] = await this.db.query(
-      `SELECT * FROM messages WHERE sender_id = $1 AND client_msg_id = $2`,
-      [userId, input.clientMsgId],
-    );
-    if (rows.length === 0) return null;
-    const row = rows[0];
-    if (row.chat_id !== chatId || (row.deleted_at === null && row.text !== input.text)) {
+    const stored = await this.messages.findBySender(userId, input.clientMsgId);
+    if (!stored) return null;
+    if (stored.chatId !== chatId || (stored.deletedAt === null && stored.text !== input.text)) {
       throw new AppError(
         'CLIENT_MSG_ID_CONFLICT',
         'This clientMsgId was already used for a different message',
       );
     }
-    return toMessageDto(row, await this.readAllSeq(chatId));
+    return toMessageDto(stored, await this.chats.readAllSeq(chatId));
   }
 
   /**
@@ -130,113 +97,78 @@ export class MessagesService {
         { field: 'offset', errors: ['only one of offset, beforeSeq and afterSeq may be given'] },
       ]);
     }
-    await this.membership.require(chatId, userId);
-    const limit = query.limit;
+    await this.access.requireMember(chatId, userId);
+    const { limit } = query;
     const olderFirst = query.beforeSeq !== undefined;
-    const rows: MessageRow[] = olderFirst
-      ? await this.db.query(
-          `SELECT * FROM messages WHERE chat_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-          [chatId, query.beforeSeq, limit + 1],
-        )
-      : await this.db.query(
-          `SELECT * FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
-          [chatId, query.afterSeq ?? query.offset ?? 0, limit + 1],
-        );
+    const rows = olderFirst
+      ? await this.messages.page(chatId, { beforeSeq: query.beforeSeq! }, limit + 1)
+      : await this.messages.page(chatId, { afterSeq: query.afterSeq ?? query.offset ?? 0 }, limit + 1);
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     if (olderFirst) page.reverse();
-    const readAllSeq = await this.readAllSeq(chatId);
-    return { items: page.map((r) => toMessageDto(r, readAllSeq)), hasMore };
+    const readAllSeq = await this.chats.readAllSeq(chatId);
+    return { items: page.map((m) => toMessageDto(m, readAllSeq)), hasMore };
   }
 
   async edit(userId: string, messageId: string, text: string): Promise<MessageDto> {
     const current = await this.ownMessage(userId, messageId);
-    const rows = await updateReturning<MessageRow>(
-      this.db,
-      `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
-      [messageId, text],
-    );
-    if (rows.length === 0) throw new AppError('MESSAGE_DELETED', 'The message was deleted');
-    const message = toMessageDto(rows[0], await this.readAllSeq(current.chat_id));
-    await this.emitChange(Events.MessageUpdated, message);
+    if (current.deletedAt) throw new AppError('MESSAGE_DELETED', 'The message was deleted');
+    const edited = await this.messages.editText(messageId, text);
+    if (!edited) throw new AppError('MESSAGE_DELETED', 'The message was deleted');
+    const message = toMessageDto(edited, await this.chats.readAllSeq(current.chatId));
+    await this.emitChange('message.updated', message);
     return message;
   }
 
   /** Soft delete: id and seq stay, the text goes. Deleting twice is harmless. */
   async remove(userId: string, messageId: string): Promise<void> {
-    const current = await this.ownMessage(userId, messageId, true);
-    const rows = await updateReturning<MessageRow>(
-      this.db,
-      `UPDATE messages SET text = NULL, deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
-      [messageId],
-    );
-    if (rows.length)
+    const current = await this.ownMessage(userId, messageId);
+    const deleted = await this.messages.softDelete(messageId);
+    if (deleted)
       await this.emitChange(
-        Events.MessageDeleted,
-        toMessageDto(rows[0], await this.readAllSeq(current.chat_id)),
+        'message.deleted',
+        toMessageDto(deleted, await this.chats.readAllSeq(current.chatId)),
       );
   }
 
   /** Moves the caller's read mark forward to `seq` (never back, never past the newest message). */
   async markRead(userId: string, chatId: string, seq: number): Promise<ReceiptDto> {
-    await this.membership.require(chatId, userId);
-    const moved = await updateReturning(
-      this.db,
-      `UPDATE chat_members cm SET last_read_seq = LEAST($3::int, c.last_seq) FROM chats c
-        WHERE c.id = cm.chat_id AND cm.chat_id = $1 AND cm.user_id = $2 AND cm.last_read_seq < LEAST($3::int, c.last_seq)
-        RETURNING cm.last_read_seq`,
-      [chatId, userId, seq],
-    );
+    await this.access.requireMember(chatId, userId);
+    const moved = await this.chats.advanceReadMark(chatId, userId, seq);
     // Read after our own commit: of two members marking at once, the later read sees both marks, so the
     // last receipt sent carries the true minimum.
-    const [state]: { last_read_seq: number | null; read_all_seq: number | null }[] = await this.db.query(
-      `SELECT max(last_read_seq) FILTER (WHERE user_id = $2) AS last_read_seq, min(last_read_seq) AS read_all_seq
-         FROM chat_members WHERE chat_id = $1`,
-      [chatId, userId],
-    );
-    if (state.last_read_seq === null) throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
+    const state = await this.chats.readState(chatId, userId);
+    if (state.lastReadSeq === null) throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
     const receipt: ReceiptDto = {
       chatId,
       userId,
-      lastReadSeq: state.last_read_seq,
-      readAllSeq: state.read_all_seq ?? 0,
+      lastReadSeq: state.lastReadSeq,
+      readAllSeq: state.readAllSeq,
     };
-    if (moved.length) {
-      const recipientIds = (await this.membership.members(chatId)).map((m) => m.userId);
-      this.events.emit(Events.Receipt, { receipt, recipientIds } satisfies ReceiptEvent);
-    }
+    if (moved)
+      this.events.emit('receipt', { receipt, recipientIds: await this.membership.memberIds(chatId) });
     return receipt;
   }
 
   async markMessageRead(userId: string, messageId: string): Promise<ReceiptDto> {
-    const row = await this.visibleMessage(userId, messageId);
-    return this.markRead(userId, row.chat_id, row.seq);
+    const message = await this.visibleMessage(userId, messageId);
+    return this.markRead(userId, message.chatId, message.seq);
   }
 
-  private async readAllSeq(chatId: string): Promise<number> {
-    const [row]: { seq: number | null }[] = await this.db.query(
-      `SELECT min(last_read_seq) AS seq FROM chat_members WHERE chat_id = $1`,
-      [chatId],
-    );
-    return row.seq ?? 0;
+  private async visibleMessage(userId: string, messageId: string): Promise<Message> {
+    const message = await this.messages.findById(messageId);
+    if (!message) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
+    await this.access.requireMember(message.chatId, userId);
+    return message;
   }
 
-  private async visibleMessage(userId: string, messageId: string): Promise<MessageRow> {
-    const rows: MessageRow[] = await this.db.query(`SELECT * FROM messages WHERE id = $1`, [messageId]);
-    if (rows.length === 0) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
-    await this.membership.require(rows[0].chat_id, userId);
-    return rows[0];
+  private async ownMessage(userId: string, messageId: string): Promise<Message> {
+    const message = await this.visibleMessage(userId, messageId);
+    this.access.requireAuthor(message.senderId, userId);
+    return message;
   }
 
-  private async ownMessage(userId: string, messageId: string, allowDeleted = false): Promise<MessageRow> {
-    const row = await this.visibleMessage(userId, messageId);
-    if (row.sender_id !== userId) throw new AppError('FORBIDDEN', 'Only the sender can change a message');
-    if (!allowDeleted && row.deleted_at) throw new AppError('MESSAGE_DELETED', 'The message was deleted');
-    return row;
-  }
-
-  private async emitChange(event: string, message: MessageDto): Promise<void> {
-    const recipientIds = (await this.membership.members(message.chatId)).map((m) => m.userId);
-    this.events.emit(event, { message, recipientIds } satisfies MessageChangedEvent);
+  private async emitChange(event: 'message.updated' | 'message.deleted', message: MessageDto): Promise<void> {
+    this.events.emit(event, { message, recipientIds: await this.membership.memberIds(message.chatId) });
   }
 }

@@ -1,4 +1,5 @@
 import { BullModule } from '@nestjs/bull';
+import { Module } from '@nestjs/common';
 import type { QueueOptions } from 'bull';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -38,10 +39,14 @@ export const queueSettings: Pick<QueueOptions, 'limiter' | 'settings'> = {
  * Bull on this project's Redis. Bull makes and owns its connections (with the retry settings its blocking
  * and subscriber connections need): given a createClient instead, Bull leaves them open at close.
  */
-export const NotificationQueueModule = [
-  BullModule.forRootAsync({
-    inject: [APP_CONFIG],
-    useFactory: (config: AppConfig) => ({ redis: config.redisUrl }),
-  }),
-  BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE, ...queueSettings }),
-];
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ redis: config.redisUrl }),
+    }),
+    BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE, ...queueSettings }),
+  ],
+  exports: [BullModule],
+})
+export class NotificationQueueModule {}

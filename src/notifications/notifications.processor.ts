@@ -1,34 +1,19 @@
 import { Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bull';
-import Redis from 'ioredis';
 import { TelegramError } from 'telegraf';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { MessagesRepository } from '../messages/messages.repository';
 import { PresenceStore } from '../presence/presence.store';
-import { REDIS } from '../redis/redis.module';
 import { TelegramBotService } from '../telegram/telegram-bot.service';
 import { TelegramLinksService } from '../telegram/telegram-links.service';
 import { NOTIFICATIONS_QUEUE, NOTIFY_JOB, NotifyJob, RetryLaterError } from './notification-queue';
 import { notificationText } from './notification-text';
-import { pendingKey } from './notifications.producer';
-
-const notifiedKey = (userId: string) => `notify:notified:${userId}`;
-const chatSlotKey = (telegramChatId: number) => `notify:tg-slot:${telegramChatId}`;
-const jobLockKey = (job: NotifyJob) => `notify:lock:${job.userId}:${job.chatId}`;
+import { NotificationState } from './notification-state';
 
 export type NotifyOutcome =
   'disabled' | 'sent' | 'online' | 'unlinked' | 'nothing-unread' | 'blocked' | 'rejected';
-
-interface UnreadRow {
-  seq: number;
-  text: string;
-  sender_name: string;
-  type: 'direct' | 'group' | 'saved';
-  group_name: string | null;
-}
 
 /**
  * Runs when a notification's delay is over. It re-checks everything (still offline, still linked, still
@@ -41,8 +26,8 @@ export class NotificationsProcessor {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly state: NotificationState,
+    private readonly messages: MessagesRepository,
     private readonly presence: PresenceStore,
     private readonly links: TelegramLinksService,
     private readonly bot: TelegramBotService,
@@ -51,16 +36,14 @@ export class NotificationsProcessor {
   @Process(NOTIFY_JOB)
   async notify(job: Job<NotifyJob>): Promise<NotifyOutcome> {
     const { userId, chatId } = job.data;
-    // From here on, a new message opens a new window (its job gathers whatever this one did not send).
-    await this.redis.del(pendingKey(userId, chatId));
-    // Two jobs for one (user, chat) never run at once, on any worker.
-    if ((await this.redis.set(jobLockKey(job.data), String(job.id), 'PX', 60_000, 'NX')) !== 'OK') {
+    await this.state.closeWindow(userId, chatId);
+    if (!(await this.state.lock(userId, chatId, String(job.id), 60_000))) {
       throw new RetryLaterError(1000, 'another notification for this chat is running');
     }
     try {
       return await this.notifyLocked(userId, chatId);
     } finally {
-      await this.redis.del(jobLockKey(job.data));
+      await this.state.unlock(userId, chatId);
     }
   }
 
@@ -70,39 +53,27 @@ export class NotificationsProcessor {
     const telegramChatId = await this.links.findChat(userId);
     if (telegramChatId === null) return 'unlinked';
 
-    const notified = Number((await this.redis.hget(notifiedKey(userId), chatId)) ?? 0);
-    const rows: UnreadRow[] = await this.db.query(
-      `SELECT m.seq, m.text, u.display_name AS sender_name, c.type, g.name AS group_name
-         FROM chat_members cm
-         JOIN chats c ON c.id = cm.chat_id
-         LEFT JOIN groups g ON g.chat_id = c.id
-         JOIN messages m ON m.chat_id = cm.chat_id AND m.seq > GREATEST(cm.last_read_seq, $3)
-                        AND m.deleted_at IS NULL AND m.sender_id <> cm.user_id
-         JOIN users u ON u.id = m.sender_id
-        WHERE cm.chat_id = $1 AND cm.user_id = $2
-        ORDER BY m.seq`,
-      [chatId, userId, notified],
-    );
+    const notified = await this.state.notifiedSeq(userId, chatId);
+    const rows = await this.messages.unreadForNotification(userId, chatId, notified);
     if (rows.length === 0) return 'nothing-unread';
 
-    // Telegram allows about one message per second to one chat.
-    if ((await this.redis.set(chatSlotKey(telegramChatId), '1', 'PX', 1000, 'NX')) !== 'OK') {
+    if (!(await this.state.takeChatSlot(telegramChatId))) {
       throw new RetryLaterError(1000, 'pacing: one message per second per Telegram chat');
     }
     const text = notificationText(
       {
-        type: rows[0].type,
-        title: rows[0].group_name ?? rows[0].sender_name,
+        type: rows[0].chatType,
+        title: rows[0].groupName ?? rows[0].senderName,
         url: `${this.config.publicUrl}/?chat=${chatId}`,
       },
-      rows.map((r) => ({ seq: r.seq, text: r.text, senderName: r.sender_name })),
+      rows.map((r) => ({ seq: r.seq, text: r.text, senderName: r.senderName })),
     );
     try {
       await this.bot.send(telegramChatId, text);
     } catch (err) {
       return this.onTelegramError(err, telegramChatId);
     }
-    await this.redis.hset(notifiedKey(userId), chatId, String(rows[rows.length - 1].seq));
+    await this.state.recordNotified(userId, chatId, rows[rows.length - 1].seq);
     return 'sent';
   }
 

@@ -1,18 +1,14 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import type { Queue } from 'bull';
-import Redis from 'ioredis';
-import { Events, MessageCreatedEvent } from '../common/events';
+import { OnAppEvent } from '../common/events';
+import type { MessageCreatedEvent } from '../messages/messages.events';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PresenceStore } from '../presence/presence.store';
-import { REDIS } from '../redis/redis.module';
 import { TelegramLinksService } from '../telegram/telegram-links.service';
 import { NOTIFICATIONS_QUEUE, NOTIFY_JOB, NotifyJob } from './notification-queue';
-
-/** Marks an open gathering window for (user, chat): while it exists, new messages join the scheduled job. */
-export const pendingKey = (userId: string, chatId: string) => `notify:pending:${userId}:${chatId}`;
+import { NotificationState } from './notification-state';
 
 /**
  * API side of Telegram notifications: when a message is stored, each recipient who is offline and linked
@@ -24,13 +20,13 @@ export class NotificationsProducer {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly state: NotificationState,
     @InjectQueue(NOTIFICATIONS_QUEUE) private readonly queue: Queue<NotifyJob>,
     private readonly presence: PresenceStore,
     private readonly links: TelegramLinksService,
   ) {}
 
-  @OnEvent(Events.MessageCreated, { async: true, promisify: true })
+  @OnAppEvent('message.created', { async: true })
   async onMessageCreated({ message, recipientIds }: MessageCreatedEvent): Promise<void> {
     if (!this.config.telegram.botToken) return;
     try {
@@ -51,10 +47,9 @@ export class NotificationsProducer {
     const linked = await this.links.linkedAmong(recipientIds.filter((id) => !online.has(id)));
     const windowMs = this.config.notifyDelayMs + 60_000;
     for (const userId of linked) {
-      // SET NX decides which message (on whichever instance) opens the window; the job id is deterministic,
+      // openWindow (SET NX) decides which message (on whichever instance) opens the window; the job id is deterministic,
       // so even a repeated add is one job.
-      if ((await this.redis.set(pendingKey(userId, chatId), String(seq), 'PX', windowMs, 'NX')) !== 'OK')
-        continue;
+      if (!(await this.state.openWindow(userId, chatId, seq, windowMs))) continue;
       await this.queue.add(
         NOTIFY_JOB,
         { userId, chatId },

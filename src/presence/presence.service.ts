@@ -1,46 +1,108 @@
-import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { Events, PresenceChangedEvent } from '../common/events';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import { ChatsRepository } from '../chats/chats.repository';
+import { EventBus } from '../common/events';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { UsersService } from '../users/users.service';
+import './presence.events';
 import { PresenceStore } from './presence.store';
 
-/** Turns socket connects/disconnects into online/offline transitions, lastSeenAt, and presence events. */
+export interface LocalSocket {
+  userId: string;
+  socketId: string;
+}
+
+/**
+ * Turns socket connects/disconnects into online/offline transitions, lastSeenAt and presence events; keeps
+ * this instance's heartbeat; and sweeps instances that died without a word, so their users go offline for
+ * everyone (once, cluster-wide) within about PRESENCE_INSTANCE_TTL_MS.
+ */
 @Injectable()
 export class PresenceService {
+  /** This process, as presence knows it. */
+  readonly instanceId = randomUUID();
+  private readonly logger = new Logger(PresenceService.name);
+  private timers: NodeJS.Timeout[] = [];
+
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: PresenceStore,
     private readonly users: UsersService,
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly events: EventEmitter2,
+    private readonly chats: ChatsRepository,
+    private readonly events: EventBus,
   ) {}
 
-  async socketConnected(userId: string, socketId: string): Promise<void> {
-    if (await this.store.connect(userId, socketId)) await this.announce(userId, true);
+  /** Returns the ids of older sockets of this user to close (MAX_SOCKETS_PER_USER). */
+  async socketConnected(userId: string, socketId: string): Promise<string[]> {
+    const { cameOnline, evicted } = await this.store.connect(
+      this.instanceId,
+      userId,
+      socketId,
+      this.config.maxSocketsPerUser,
+    );
+    if (cameOnline) await this.announce(userId, true);
+    return evicted;
   }
 
   async socketDisconnected(userId: string, socketId: string): Promise<void> {
-    if (await this.store.disconnect(userId, socketId)) await this.announce(userId, false);
+    if (await this.store.disconnect(this.instanceId, userId, socketId)) await this.announce(userId, false);
   }
 
-  heartbeat(sockets: { userId: string; socketId: string }[]): Promise<void> {
-    return this.store.heartbeat(sockets);
+  /** Heartbeats and sweeps until stop(); `localSockets` lists this instance's sockets (to re-register them). */
+  start(localSockets: () => LocalSocket[]): void {
+    const every = Math.max(500, Math.floor(this.config.instanceTtlMs / 3));
+    this.timers = [
+      setInterval(() => void this.beat(localSockets), every),
+      setInterval(() => void this.sweep(), every),
+    ];
+    for (const t of this.timers) t.unref();
+    void this.beat(localSockets);
+  }
+
+  /** No more heartbeats: after a graceful shutdown the sweeper removes what is left of this instance. */
+  stop(): void {
+    this.timers.forEach(clearInterval);
+    this.timers = [];
+  }
+
+  private async beat(localSockets: () => LocalSocket[]): Promise<void> {
+    try {
+      if (await this.store.heartbeat(this.instanceId)) return;
+      const sockets = localSockets();
+      if (sockets.length === 0) return;
+      // Redis lost our sockets (a restart without persistence, or we were swept while stalled): say them again.
+      this.logger.warn(`presence: registering ${sockets.length} sockets again`);
+      for (const s of sockets) await this.socketConnected(s.userId, s.socketId);
+    } catch (err) {
+      this.logger.warn(`presence heartbeat failed: ${String(err)}`);
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const dead of await this.store.deadInstances(this.config.instanceTtlMs)) {
+        if (dead === this.instanceId || !(await this.store.claimSweep(dead, this.config.instanceTtlMs)))
+          continue;
+        const offline = await this.store.removeInstance(dead);
+        this.logger.log(`presence: swept instance ${dead} (${offline.length} users went offline)`);
+        for (const userId of offline) await this.announce(userId, false);
+      }
+    } catch (err) {
+      this.logger.warn(`presence sweep failed: ${String(err)}`);
+    }
   }
 
   private async announce(userId: string, online: boolean): Promise<void> {
-    const lastSeenAt = await this.users.touchLastSeen(userId);
-    const contacts: { user_id: string }[] = await this.db.query(
-      `SELECT DISTINCT other.user_id FROM chat_members mine
-         JOIN chat_members other ON other.chat_id = mine.chat_id AND other.user_id <> mine.user_id
-        WHERE mine.user_id = $1`,
-      [userId],
-    );
-    this.events.emit(Events.PresenceChanged, {
+    const [lastSeenAt, recipientIds] = await Promise.all([
+      this.users.touchLastSeen(userId),
+      this.chats.contactsOf(userId),
+    ]);
+    this.events.emit('presence.changed', {
       userId,
       online,
       lastSeenAt: lastSeenAt?.toISOString() ?? null,
-      recipientIds: contacts.map((c) => c.user_id),
-    } satisfies PresenceChangedEvent);
+      recipientIds,
+    });
   }
 }

@@ -3,10 +3,14 @@ import { Global, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import Keyv from 'keyv';
 import { IoredisKeyvStore } from './ioredis-keyv-store';
+import { RateLimiter } from './rate-limiter';
 import { REDIS } from './redis.module';
 import { VersionedCache } from './versioned-cache';
 
-/** cache-manager backed by Redis, so every API instance sees the same entries and the same invalidations. */
+/**
+ * Shared state on Redis: cache-manager (every API instance sees the same entries and invalidations) and the
+ * rate limiter.
+ */
 @Global()
 @Module({
   imports: [
@@ -17,7 +21,7 @@ import { VersionedCache } from './versioned-cache';
       }),
     }),
   ],
-  providers: [VersionedCache],
-  exports: [NestCacheModule, VersionedCache],
+  providers: [VersionedCache, RateLimiter],
+  exports: [NestCacheModule, VersionedCache, RateLimiter],
 })
 export class CacheModule {}

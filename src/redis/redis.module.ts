@@ -5,7 +5,9 @@ import { APP_CONFIG } from '../config/config.module';
 
 export const REDIS = Symbol('REDIS');
 
-/** The one way this project makes a Redis connection (commands, pub/sub, Bull all come through here). */
+const redisLogger = new Logger('Redis');
+
+/** The one way this project makes a Redis connection (commands, pub/sub, the adapter all come through here). */
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
   const client = new Redis(url, {
     // Fail commands quickly while Redis is down instead of queueing them for a long time.
@@ -16,17 +18,6 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
   // ioredis reconnects by itself; a dropped connection is worth a log line, not a crash.
   client.on('error', (err: Error) => redisLogger.warn(`Redis connection: ${err.message}`));
   return client;
-}
-
-const redisLogger = new Logger('Redis');
-
-/**
- * The Socket.IO adapter's channel prefix, shared by the API's adapter and the worker's emitter. Pub/sub
- * channels are not scoped by Redis database, so the prefix carries the database number (tests use their own).
- */
-export function socketIoChannelKey(url: string): string {
-  const db = new URL(url).pathname.replace('/', '') || '0';
-  return `socket.io-db${db}`;
 }
 
 @Injectable()

@@ -21,11 +21,17 @@ export class VersionedCache {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+  /** `keep` decides whether a loaded value is worth caching (e.g. not the empty answer for an unknown id). */
+  async getOrLoad<T>(
+    key: string,
+    ttlMs: number,
+    load: () => Promise<T>,
+    keep: (value: T) => boolean = () => true,
+  ): Promise<T> {
     const [entry, version] = await Promise.all([this.cache.get<Entry<T>>(key), this.version(key)]);
     if (entry && entry.version === version) return entry.value;
     const value = await load();
-    await this.cache.set(key, { version, value } satisfies Entry<T>, ttlMs);
+    if (keep(value)) await this.cache.set(key, { version, value } satisfies Entry<T>, ttlMs);
     return value;
   }
 

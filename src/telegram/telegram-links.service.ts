@@ -1,18 +1,40 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'crypto';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { updateReturning } from '../database/sql';
+import { RateLimiter } from '../redis/rate-limiter';
 import { REDIS } from '../redis/redis.module';
+import { TelegramLinksRepository } from './telegram-links.repository';
 
 export const LINK_TOKEN_TTL_SEC = 600;
-/** Written by the worker from getMe, read by the API when TELEGRAM_BOT_USERNAME is not set. */
+/** Link tokens a user may create per minute. */
+export const LINK_TOKENS_PER_MINUTE = 5;
+/** The bot's username as getMe reported it (written by the worker at start and by the API when it asks). */
 export const BOT_USERNAME_KEY = 'telegram:bot-username';
-const tokenKey = (token: string) => `telegram:link-token:${createHash('sha256').update(token).digest('hex')}`;
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+const tokenKey = (hash: string) => `telegram:link-token:${hash}`;
+const currentTokenKey = (userId: string) => `telegram:link-token-of:${userId}`;
+
+// A new token replaces the user's previous one: the old token's key goes, so it can no longer link.
+// KEYS: new token, the user's current-token pointer. ARGV: user id, new hash, ttl seconds.
+const ISSUE = `
+local previous = redis.call('GET', KEYS[2])
+if previous then redis.call('DEL', 'telegram:link-token:' .. previous) end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+// Spends a token at most once (GET + DEL in one step) and clears the user's pointer if it still names it.
+// KEYS: the token. ARGV: its hash. Returns the user id, or nil.
+const SPEND = `
+local userId = redis.call('GET', KEYS[1])
+if not userId then return nil end
+redis.call('DEL', KEYS[1])
+local pointer = 'telegram:link-token-of:' .. userId
+if redis.call('GET', pointer) == ARGV[1] then redis.call('DEL', pointer) end
+return userId`;
 
 export interface LinkStatus {
   linked: boolean;
@@ -23,99 +45,109 @@ export interface LinkStatus {
 /** Linking a messenger account to a Telegram private chat: used by the API (tokens) and the bot (spending). */
 @Injectable()
 export class TelegramLinksService {
+  private readonly logger = new Logger(TelegramLinksService.name);
+  private botUsernameSeen?: string;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly links: TelegramLinksRepository,
+    private readonly limiter: RateLimiter,
   ) {}
 
-  /** A one-time deep link: 192 random bits, stored only as a hash, valid for 10 minutes. */
+  /**
+   * A one-time deep link: 192 random bits, stored only as a hash, valid for 10 minutes, and only the newest
+   * one of a user works. Limited to LINK_TOKENS_PER_MINUTE per user.
+   */
   async createLink(userId: string): Promise<{ url: string; expiresAt: string }> {
     const bot = await this.botUsername();
+    const wait = await this.limiter.take(
+      [{ key: `telegram:link-rate:${userId}`, limit: LINK_TOKENS_PER_MINUTE }],
+      60_000,
+    );
+    if (wait !== null)
+      throw new AppError('RATE_LIMITED', 'Too many Telegram links; try again shortly', undefined, wait);
     const token = randomBytes(24).toString('base64url');
-    await this.redis.set(tokenKey(token), userId, 'EX', LINK_TOKEN_TTL_SEC);
+    const hash = hashOf(token);
+    await this.redis.eval(
+      ISSUE,
+      2,
+      tokenKey(hash),
+      currentTokenKey(userId),
+      userId,
+      hash,
+      LINK_TOKEN_TTL_SEC,
+    );
     return {
       url: `https://t.me/${bot}?start=${token}`,
       expiresAt: new Date(Date.now() + LINK_TOKEN_TTL_SEC * 1000).toISOString(),
     };
   }
 
-  /** Spends a token (GETDEL: atomic, so a token links at most once) and links the Telegram chat to its user. */
+  /** Spends a token (once) and links the Telegram chat to its user. */
   async spendToken(
     token: string,
     telegramChatId: number,
     telegramUsername: string | null,
   ): Promise<string | null> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(token)) return null;
-    const userId = await this.redis.getdel(tokenKey(token));
+    const hash = hashOf(token);
+    const userId = (await this.redis.eval(SPEND, 1, tokenKey(hash), hash)) as string | null;
     if (!userId) return null;
-    await this.db.transaction(async (tx) => {
-      // One Telegram chat belongs to one account: linking it elsewhere moves it.
-      await tx.query(`DELETE FROM telegram_links WHERE telegram_chat_id = $1 AND user_id <> $2`, [
-        telegramChatId,
-        userId,
-      ]);
-      await tx.query(
-        `INSERT INTO telegram_links (user_id, telegram_chat_id, telegram_username) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id) DO UPDATE SET telegram_chat_id = EXCLUDED.telegram_chat_id,
-           telegram_username = EXCLUDED.telegram_username, linked_at = now()`,
-        [userId, telegramChatId, telegramUsername],
-      );
-    });
+    await this.links.link(userId, telegramChatId, telegramUsername);
     return userId;
   }
 
   async status(userId: string): Promise<LinkStatus> {
-    const rows: { telegram_username: string | null; linked_at: Date }[] = await this.db.query(
-      `SELECT telegram_username, linked_at FROM telegram_links WHERE user_id = $1`,
-      [userId],
-    );
-    if (rows.length === 0) return { linked: false };
-    return {
-      linked: true,
-      telegramUsername: rows[0].telegram_username,
-      linkedAt: rows[0].linked_at.toISOString(),
-    };
+    const link = await this.links.findByUser(userId);
+    if (!link) return { linked: false };
+    return { linked: true, telegramUsername: link.telegramUsername, linkedAt: link.linkedAt.toISOString() };
   }
 
   async findChat(userId: string): Promise<number | null> {
-    const rows: { telegram_chat_id: string }[] = await this.db.query(
-      `SELECT telegram_chat_id FROM telegram_links WHERE user_id = $1`,
-      [userId],
-    );
-    return rows.length ? Number(rows[0].telegram_chat_id) : null;
+    return (await this.links.findByUser(userId))?.telegramChatId ?? null;
   }
 
   /** Which of these users have a linked Telegram chat. */
-  async linkedAmong(userIds: string[]): Promise<string[]> {
-    if (userIds.length === 0) return [];
-    const rows: { user_id: string }[] = await this.db.query(
-      `SELECT user_id FROM telegram_links WHERE user_id = ANY($1)`,
-      [userIds],
-    );
-    return rows.map((r) => r.user_id);
+  linkedAmong(userIds: string[]): Promise<string[]> {
+    return this.links.linkedAmong(userIds);
   }
 
-  async unlink(userId: string): Promise<void> {
-    await this.db.query(`DELETE FROM telegram_links WHERE user_id = $1`, [userId]);
+  unlink(userId: string): Promise<void> {
+    return this.links.deleteByUser(userId);
   }
 
   /** /stop, or the user blocked the bot. Returns the user that was linked, if any. */
-  async unlinkChat(telegramChatId: number): Promise<string | null> {
-    const rows = await updateReturning<{ user_id: string }>(
-      this.db,
-      `DELETE FROM telegram_links WHERE telegram_chat_id = $1 RETURNING user_id`,
-      [telegramChatId],
-    );
-    return rows[0]?.user_id ?? null;
+  unlinkChat(telegramChatId: number): Promise<string | null> {
+    return this.links.deleteByChat(telegramChatId);
   }
 
+  /**
+   * TELEGRAM_BOT_USERNAME, else what getMe said: kept in memory, shared through Redis, and asked of the Bot API
+   * by the API itself when Redis has lost it (so linking does not wait for a worker restart).
+   */
   private async botUsername(): Promise<string> {
-    if (!this.config.telegram.botToken)
-      throw new AppError('TELEGRAM_UNAVAILABLE', 'Telegram notifications are not configured');
-    const username = this.config.telegram.botUsername ?? (await this.redis.get(BOT_USERNAME_KEY));
-    if (!username)
-      throw new AppError('TELEGRAM_UNAVAILABLE', 'The Telegram bot has not started yet; try again shortly');
-    return username;
+    const { botToken, botUsername, apiRoot } = this.config.telegram;
+    if (!botToken) throw new AppError('TELEGRAM_UNAVAILABLE', 'Telegram notifications are not configured');
+    if (botUsername) return botUsername;
+    if (this.botUsernameSeen) return this.botUsernameSeen;
+    const shared = await this.redis.get(BOT_USERNAME_KEY);
+    if (shared) return (this.botUsernameSeen = shared);
+    try {
+      const res = await fetch(`${apiRoot}/bot${botToken}/getMe`, { signal: AbortSignal.timeout(5000) });
+      const body = (await res.json()) as { ok?: boolean; result?: { username?: string } };
+      if (!body.ok || !body.result?.username) throw new Error(`getMe answered ${res.status}`);
+      this.botUsernameSeen = body.result.username;
+      await this.redis.set(BOT_USERNAME_KEY, this.botUsernameSeen);
+      return this.botUsernameSeen;
+    } catch (err) {
+      this.logger.warn(`could not learn the bot's username: ${String(err)}`);
+      throw new AppError(
+        'TELEGRAM_UNAVAILABLE',
+        'The Telegram bot cannot be reached right now; try again shortly',
+        undefined,
+        5,
+      );
+    }
   }
 }

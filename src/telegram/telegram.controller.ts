@@ -9,7 +9,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
+import { AuthUser, CurrentUser } from '../common/auth-user';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { LinkStatus, TelegramLinksService } from './telegram-links.service';
 

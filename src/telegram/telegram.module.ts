@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { TelegramLinksService } from './telegram-links.service';
+import { TelegramLinksModule } from './telegram-links.module';
 import { TelegramController } from './telegram.controller';
 
-/** API side: linking endpoints. */
-@Module({ controllers: [TelegramController], providers: [TelegramLinksService] })
+/** API side: the linking endpoints (/telegram/link). */
+@Module({ imports: [TelegramLinksModule], controllers: [TelegramController] })
 export class TelegramModule {}

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { Api } from './http';
+import { connectSocket, TestSocket } from './sockets';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-tests-0123456789';
 
@@ -34,4 +36,36 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, config, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+/** Two real API instances on one database and Redis, with the hooks that start and stop them (and sockets). */
+export interface TwoInstances {
+  a: RunningApp;
+  b: RunningApp;
+  apiA: Api;
+  apiB: Api;
+  /** A socket of `user` on `app`, closed after the test. */
+  connect(app: RunningApp, user: { accessToken: string }): Promise<TestSocket>;
+}
+
+/** Call at the top of a describe(): registers beforeAll/afterEach/afterAll and returns the (filled-in) instances. */
+export function twoInstances(overrides: Record<string, string> = {}): TwoInstances {
+  const sockets: TestSocket[] = [];
+  const env = {
+    connect: async (app: RunningApp, user: { accessToken: string }) => {
+      const socket = await connectSocket(app.url, user.accessToken);
+      sockets.push(socket);
+      return socket;
+    },
+  } as TwoInstances;
+  beforeAll(async () => {
+    [env.a, env.b] = await Promise.all([startApp(overrides), startApp(overrides)]);
+    env.apiA = new Api(env.a.url);
+    env.apiB = new Api(env.b.url);
+  });
+  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
+  afterAll(async () => {
+    await Promise.all([env.a?.close(), env.b?.close()]);
+  });
+  return env;
 }

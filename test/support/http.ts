@@ -1,18 +1,28 @@
+import { request as httpRequest } from 'http';
+
 export interface HttpResult<T = any> {
   status: number;
   body: T;
   headers: Headers;
 }
 
-/** A thin real-HTTP client (Node's fetch) for the API under test. */
+/**
+ * A thin real-HTTP client for the API under test. `from` binds the client's end to another loopback address
+ * (127.0.0.2, ...), so the server sees a different client IP, as it would for a different machine.
+ */
 export class Api {
   constructor(
     readonly baseUrl: string,
     private readonly token?: string,
+    private readonly from?: string,
   ) {}
 
   as(token: string): Api {
-    return new Api(this.baseUrl, token);
+    return new Api(this.baseUrl, token, this.from);
+  }
+
+  fromAddress(localAddress: string): Api {
+    return new Api(this.baseUrl, this.token, localAddress);
   }
 
   async request<T = any>(
@@ -27,7 +37,9 @@ export class Api {
       (init.headers as Record<string, string>)['content-type'] = 'application/json';
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
     }
-    const res = await fetch(`${this.baseUrl}/api${path}`, init);
+    const res = this.from
+      ? await requestFrom(this.from, `${this.baseUrl}/api${path}`, init)
+      : await fetch(`${this.baseUrl}/api${path}`, init);
     const text = await res.text();
     let parsed: any = text;
     try {
@@ -50,6 +62,28 @@ export class Api {
   delete<T = any>(path: string) {
     return this.request<T>('DELETE', path);
   }
+}
+
+/** fetch() cannot choose the local address; node:http can. Returns a fetch-like Response. */
+function requestFrom(localAddress: string, url: string, init: RequestInit): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: init.method, headers: init.headers as Record<string, string>, localAddress },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, String(v));
+          const empty = res.statusCode === 204 || res.statusCode === 304;
+          resolve(new Response(empty ? null : Buffer.concat(chunks), { status: res.statusCode, headers }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body as string | undefined);
+  });
 }
 
 let counter = 0;

@@ -1,23 +1,16 @@
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { testEnv } from './app';
+import { Proc } from './processes';
 
 /** The real worker process (dist/worker.js), as production runs it. The test command builds first. */
-export class WorkerProcess {
-  private output = '';
-  private constructor(private readonly child: ChildProcess) {
-    child.stdout!.on('data', (d) => (this.output += String(d)));
-    child.stderr!.on('data', (d) => (this.output += String(d)));
-  }
-
+export class WorkerProcess extends Proc {
   static async start(overrides: Record<string, string>): Promise<WorkerProcess> {
     const entry = join(__dirname, '..', '..', 'dist', 'worker.js');
     if (!existsSync(entry)) throw new Error('dist/worker.js is missing: run `npm run build` first');
-    const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, ...testEnv({ LOG_LEVEL: 'info', ...overrides }) },
-    });
-    const worker = new WorkerProcess(child);
+    const env = { ...process.env, ...testEnv({ LOG_LEVEL: 'info', ...overrides }) };
+    const worker = new WorkerProcess(spawn(process.execPath, [entry], { env }));
     await worker.waitForOutput('Worker started', 20000);
     return worker;
   }
@@ -44,12 +37,5 @@ export class WorkerProcess {
   /** SIGKILL: no shutdown hooks, like a crash. */
   async kill(): Promise<void> {
     await this.stop('SIGKILL');
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill(signal);
-    await exited;
   }
 }

@@ -1,7 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
-import { UserDto } from '../../users/dto/user.dto';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsDisplayName } from '../../common/text';
+import { UserDto } from '../../profiles/dto/user.dto';
+import { IsAcceptablePassword, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '../password-policy';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const trimLower = ({ value }: { value: unknown }) =>
@@ -24,18 +26,25 @@ export class RegisterDto {
   @Matches(/^[a-z0-9_]{3,32}$/, { message: 'username must be 3-32 letters, digits or underscores' })
   username: string;
 
-  @ApiProperty({ example: 'correct-horse-battery', minLength: 8, maxLength: 72 })
-  @IsString()
-  @MinLength(8)
-  // bcrypt reads at most 72 bytes; a longer password would be silently truncated.
-  @MaxLength(72)
+  @ApiProperty({
+    example: 'correct-horse-battery',
+    minLength: PASSWORD_MIN_CHARS,
+    description: `At least ${PASSWORD_MIN_CHARS} characters and at most ${PASSWORD_MAX_BYTES} bytes (UTF-8); not the username or email; not one of the 10,000 most common passwords`,
+  })
+  @IsAcceptablePassword()
   password: string;
 
-  @ApiProperty({ required: false, example: 'Dave', maxLength: 64 })
+  @ApiProperty({
+    required: false,
+    example: 'Dave',
+    maxLength: 64,
+    description: 'Defaults to the username; no control, bidi-override or invisible characters',
+  })
   @IsOptional()
   @Transform(trim)
   @IsString()
   @Length(1, 64)
+  @IsDisplayName()
   displayName?: string;
 }
 
@@ -59,10 +68,15 @@ export class LoginDto {
 }
 
 export class RefreshDto {
-  @ApiProperty({ example: '0f9c1c9e-5f3a-4b8e-9d2e-8a7b6c5d4e3f.Jq3k...' })
+  @ApiProperty({
+    required: false,
+    example: '0f9c1c9e-5f3a-4b8e-9d2e-8a7b6c5d4e3f.Jq3k...',
+    description: 'Omit it to use the refresh_token cookie (X-Refresh-Cookie flow)',
+  })
+  @IsOptional()
   @IsString()
   @MaxLength(200)
-  refreshToken: string;
+  refreshToken?: string;
 }
 
 export class TokensDto {
@@ -70,8 +84,12 @@ export class TokensDto {
     description: 'JWT; send as "Authorization: Bearer <token>" and as the Socket.IO handshake auth.token',
   })
   accessToken: string;
-  @ApiProperty({ description: 'Opaque, single use: every refresh returns a new one' })
-  refreshToken: string;
+  @ApiProperty({
+    required: false,
+    description:
+      'Opaque, single use: every refresh returns a new one. Absent when it was set as a cookie instead',
+  })
+  refreshToken?: string;
 }
 
 export class AuthResponseDto extends TokensDto {

@@ -1,7 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, IsUUID, Length } from 'class-validator';
-import { ChatMemberDto } from '../../chats/dto/chat.dto';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length } from 'class-validator';
+import { IsId } from '../../common/ids';
+import { IsDisplayName } from '../../common/text';
+import { ChatMemberDto } from '../../inbox/dto/chat.dto';
+
+/** Ids a single request may name: bigger groups are built in steps, each bounded. */
+export const MAX_IDS_PER_REQUEST = 100;
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -10,6 +15,7 @@ export class GroupNameDto {
   @Transform(trim)
   @IsString()
   @Length(1, 128)
+  @IsDisplayName()
   name: string;
 }
 
@@ -17,20 +23,20 @@ export class CreateGroupDto extends GroupNameDto {
   @ApiProperty({
     type: [String],
     format: 'uuid',
-    description: 'Other members; the creator is added as owner',
+    description: `Other members (at most ${MAX_IDS_PER_REQUEST} per request); the creator is added as owner`,
   })
   @IsArray()
-  @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @ArrayMaxSize(MAX_IDS_PER_REQUEST)
+  @IsId({ each: true })
   memberIds: string[];
 }
 
 export class AddMembersDto {
-  @ApiProperty({ type: [String], format: 'uuid' })
+  @ApiProperty({ type: [String], format: 'uuid', description: `At most ${MAX_IDS_PER_REQUEST} per request` })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @ArrayMaxSize(MAX_IDS_PER_REQUEST)
+  @IsId({ each: true })
   userIds: string[];
 }
 
@@ -49,8 +55,14 @@ export class GroupDto {
   name: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   creatorId: string | null;
-  @ApiProperty({ type: [ChatMemberDto] })
-  members: ChatMemberDto[];
+  @ApiProperty({
+    type: [ChatMemberDto],
+    required: false,
+    description: 'Every member, when there are at most 100; otherwise page GET /groups/{id}/members',
+  })
+  members?: ChatMemberDto[];
+  @ApiProperty({ example: 3 })
+  memberCount: number;
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 }

@@ -4,7 +4,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   Min,
@@ -12,9 +11,10 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import type { Message } from '../messages.repository';
 
 export const MAX_TEXT_CHARS = 4096;
-const MAX_SEQ = 2_147_483_647;
+export const MAX_SEQ = 2_147_483_647;
 
 /** 1-4096 characters after trimming, counted as PostgreSQL counts them (code points, not UTF-16 units). */
 @ValidatorConstraint({ name: 'messageText' })
@@ -50,12 +50,6 @@ export class SendMessageDto extends MessageTextDto {
   clientMsgId: string;
 }
 
-/** The socket's message:send payload: the REST body plus the chat id. */
-export class SocketSendMessageDto extends SendMessageDto {
-  @IsUUID()
-  chatId: string;
-}
-
 export class MarkReadDto {
   @ApiProperty({
     example: 42,
@@ -66,11 +60,6 @@ export class MarkReadDto {
   @Min(0)
   @Max(MAX_SEQ)
   seq: number;
-}
-
-export class SocketMarkReadDto extends MarkReadDto {
-  @IsUUID()
-  chatId: string;
 }
 
 export class HistoryQueryDto {
@@ -162,30 +151,17 @@ export class ReceiptDto {
   readAllSeq: number;
 }
 
-/** A messages row as PostgreSQL returns it (snake_case columns). */
-export interface MessageRow {
-  id: string;
-  chat_id: string;
-  seq: number;
-  sender_id: string;
-  client_msg_id: string;
-  text: string | null;
-  created_at: Date;
-  edited_at: Date | null;
-  deleted_at: Date | null;
-}
-
-export function toMessageDto(row: MessageRow, readAllSeq: number): MessageDto {
+export function toMessageDto(message: Message, readAllSeq: number): MessageDto {
   return {
-    id: row.id,
-    chatId: row.chat_id,
-    seq: row.seq,
-    senderId: row.sender_id,
-    clientMsgId: row.client_msg_id,
-    text: row.text,
-    createdAt: row.created_at.toISOString(),
-    editedAt: row.edited_at?.toISOString() ?? null,
-    deletedAt: row.deleted_at?.toISOString() ?? null,
-    read: row.seq <= readAllSeq,
+    id: message.id,
+    chatId: message.chatId,
+    seq: message.seq,
+    senderId: message.senderId,
+    clientMsgId: message.clientMsgId,
+    text: message.text,
+    createdAt: message.createdAt.toISOString(),
+    editedAt: message.editedAt?.toISOString() ?? null,
+    deletedAt: message.deletedAt?.toISOString() ?? null,
+    read: message.seq <= readAllSeq,
   };
 }

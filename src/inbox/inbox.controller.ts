@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -8,21 +8,22 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
-import { CreatedStatusInterceptor, CreateResult } from '../common/created-status.interceptor';
+import { AuthUser, CurrentUser } from '../common/auth-user';
 import { ErrorResponseDto } from '../common/error-response.dto';
-import { ChatsService } from './chats.service';
+import { IdempotentCreateInterceptor, CreateResult } from '../common/idempotent-create.interceptor';
+import { IdParam } from '../common/ids';
+import { InboxService } from './inbox.service';
 import { ChatDto, OpenDirectChatDto } from './dto/chat.dto';
 
 @ApiTags('chats')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorResponseDto })
 @Controller('chats')
-export class ChatsController {
-  constructor(private readonly chats: ChatsService) {}
+export class InboxController {
+  constructor(private readonly inbox: InboxService) {}
 
   @Post('direct')
-  @UseInterceptors(CreatedStatusInterceptor)
+  @UseInterceptors(IdempotentCreateInterceptor)
   @ApiCreatedResponse({ type: ChatDto, description: 'Created now' })
   @ApiOkResponse({ type: ChatDto, description: 'Already existed' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such user' })
@@ -30,21 +31,21 @@ export class ChatsController {
     @CurrentUser() auth: AuthUser,
     @Body() dto: OpenDirectChatDto,
   ): Promise<CreateResult<ChatDto>> {
-    const { chat, created } = await this.chats.openDirect(auth.userId, dto.userId);
+    const { chat, created } = await this.inbox.openDirect(auth.userId, dto.userId);
     return { created, value: chat };
   }
 
   @Get()
   @ApiOkResponse({ type: [ChatDto], description: 'Most recent activity first' })
   list(@CurrentUser() auth: AuthUser): Promise<ChatDto[]> {
-    return this.chats.list(auth.userId);
+    return this.inbox.list(auth.userId);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: ChatDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not a member' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@CurrentUser() auth: AuthUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<ChatDto> {
-    return this.chats.get(auth.userId, id);
+  get(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<ChatDto> {
+    return this.inbox.get(auth.userId, id);
   }
 }

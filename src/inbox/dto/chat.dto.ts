@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsUUID } from 'class-validator';
+import { IsId } from '../../common/ids';
 import { MessageDto } from '../../messages/dto/message.dto';
 
 export class ChatMemberDto {
@@ -19,8 +19,14 @@ export class ChatDto {
     description: 'The other user (direct), the group name, or "Saved messages"',
   })
   title: string;
-  @ApiProperty({ type: [ChatMemberDto] })
-  members: ChatMemberDto[];
+  @ApiProperty({
+    type: [ChatMemberDto],
+    required: false,
+    description: 'Every member, when the chat has at most 100; bigger groups: page GET /groups/{id}/members',
+  })
+  members?: ChatMemberDto[];
+  @ApiProperty({ example: 3 })
+  memberCount: number;
   @ApiProperty({ example: 17 })
   lastSeq: number;
   @ApiProperty({ type: MessageDto, nullable: true })
@@ -38,11 +44,18 @@ export class ChatDto {
   updatedAt: string;
 }
 
+export class ChatMembersPageDto {
+  @ApiProperty({ type: [ChatMemberDto], description: 'Longest-standing first' })
+  items: ChatMemberDto[];
+  @ApiProperty({ example: 250 })
+  total: number;
+}
+
 export class OpenDirectChatDto {
   @ApiProperty({
     format: 'uuid',
     description: 'The other user; your own id opens your "saved messages" chat',
   })
-  @IsUUID()
+  @IsId()
   userId: string;
 }

@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { EventsModule } from './common/events';
+import { loggerParams } from './common/logging';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { CacheModule } from './redis/cache.module';
+import { RedisModule } from './redis/redis.module';
+
+/** What every process stands on: configuration, logging, PostgreSQL, Redis, the cache and the event bus (all global). */
+@Module({})
+export class CoreModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        DatabaseModule,
+        RedisModule,
+        CacheModule,
+        EventsModule,
+      ],
+    };
+  }
+}

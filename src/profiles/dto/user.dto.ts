@@ -1,0 +1,79 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
+import { IsDisplayName } from '../../common/text';
+import type { GroupInvites } from '../../users/user.entity';
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid', example: '7f1e2d3c-4b5a-4c6d-8e9f-0a1b2c3d4e5f' })
+  id: string;
+  @ApiProperty({ required: false, example: 'alice@example.com', description: 'Only in your own profile' })
+  email?: string;
+  @ApiProperty({ example: 'alice' })
+  username: string;
+  @ApiProperty({ example: 'Alice Liddell' })
+  displayName: string;
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description:
+      'At least one connected socket on any instance. null unless you share a chat with this user (or it is you)',
+  })
+  online: boolean | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'null unless you share a chat with this user (or it is you), or they were never online',
+  })
+  lastSeenAt: string | null;
+  @ApiProperty({
+    required: false,
+    enum: ['everyone', 'contacts'],
+    description: 'Only in your own profile: who may add you to groups',
+  })
+  groupInvites?: GroupInvites;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+}
+
+export class UserListDto {
+  @ApiProperty({ type: [UserDto] })
+  items: UserDto[];
+  @ApiProperty({ example: 3 })
+  total: number;
+}
+
+export class UserSearchQueryDto extends PageQueryDto {
+  @ApiProperty({
+    required: false,
+    description: 'Matches username or display name (case-insensitive)',
+    example: 'ali',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  search?: string;
+}
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class UpdateProfileDto {
+  @ApiProperty({ required: false, example: 'Alice L.', minLength: 1, maxLength: 64 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 64)
+  @IsDisplayName()
+  displayName?: string;
+
+  @ApiProperty({
+    required: false,
+    enum: ['everyone', 'contacts'],
+    description: 'Who may add you to groups: anyone, or only people you have a direct chat with',
+  })
+  @IsOptional()
+  @IsIn(['everyone', 'contacts'])
+  groupInvites?: GroupInvites;
+}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { uniqueViolation } from '../database/postgres-errors';
+import { updateReturning } from '../database/sql';
+import { GroupInvites, UQ_USERS_EMAIL, UQ_USERS_USERNAME, UserEntity } from './user.entity';
+
+export interface NewUser {
+  email: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+}
+
+export type InsertUserResult = { user: UserEntity } | { taken: 'email' | 'username' };
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Every query on `users`. Rows come back as UserEntity (camelCase); the password hash only from findForLogin. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+
+  /** The unique indexes decide between two racing registrations, not a prior lookup. */
+  async insert(input: NewUser): Promise<InsertUserResult> {
+    try {
+      const rows = await this.users.insert(input);
+      return { user: await this.users.findOneByOrFail({ id: rows.identifiers[0].id as string }) };
+    } catch (err) {
+      const constraint = uniqueViolation(err);
+      if (constraint === UQ_USERS_EMAIL) return { taken: 'email' };
+      if (constraint === UQ_USERS_USERNAME) return { taken: 'username' };
+      throw err;
+    }
+  }
+
+  /** The one query that selects the password hash. `login` is already normalised (lower case). */
+  findForLogin(by: 'email' | 'username', login: string): Promise<UserEntity | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where(`u.${by} = :login`, { login })
+      .getOne();
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.users
+      .createQueryBuilder('u')
+      .select('u.id', 'id')
+      .where('u.id = ANY(:ids)', { ids })
+      .getRawMany<{ id: string }>();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async updateProfile(
+    id: string,
+    changes: { displayName?: string; groupInvites?: GroupInvites },
+  ): Promise<UserEntity | null> {
+    if (Object.keys(changes).length) await this.users.update({ id }, changes);
+    return this.users.findOneBy({ id });
+  }
+
+  /** The users among `ids` who accept group invitations only from contacts. */
+  contactsOnly(ids: string[]): Promise<Pick<UserEntity, 'id' | 'displayName'>[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.users
+      .createQueryBuilder('u')
+      .select(['u.id AS id', 'u.display_name AS "displayName"'])
+      .where('u.id = ANY(:ids)', { ids })
+      .andWhere(`u.group_invites = 'contacts'`)
+      .getRawMany();
+  }
+
+  /** "Last seen now"; returns the stored time. */
+  async touchLastSeen(id: string): Promise<Date | null> {
+    const rows = await updateReturning<{ last_seen_at: Date }>(
+      this.users,
+      `UPDATE users SET last_seen_at = now() WHERE id = $1 RETURNING last_seen_at`,
+      [id],
+    );
+    return rows[0]?.last_seen_at ?? null;
+  }
+
+  /** By username, optionally matching a term in the username or display name (case-insensitive). */
+  async search(
+    term: string | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<{ users: UserEntity[]; total: number }> {
+    const query = this.users.createQueryBuilder('u').orderBy('u.username', 'ASC').take(limit).skip(offset);
+    if (term) {
+      query.where(`(u.username ILIKE :q ESCAPE '\\' OR u.displayName ILIKE :q ESCAPE '\\')`, {
+        q: `%${escapeLike(term)}%`,
+      });
+    }
+    const [users, total] = await query.getManyAndCount();
+    return { users, total };
+  }
+}
