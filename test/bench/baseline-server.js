@@ -13,14 +13,8 @@ const server = http.createServer(async (req, res) => {
     const limit = Number(url.searchParams.get('limit') ?? 50);
     const before = url.searchParams.get('beforeSeq');
     const { rows } = before
-      ? await pool.query(
-          'SELECT * FROM baseline_messages WHERE chat_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
-          [chatId, Number(before), limit],
-        )
-      : await pool.query(
-          'SELECT * FROM baseline_messages WHERE chat_id = $1 ORDER BY seq LIMIT $2 OFFSET $3',
-          [chatId, limit, Number(url.searchParams.get('offset') ?? 0)],
-        );
+      ? await pool.query('SELECT * FROM baseline_messages WHERE chat_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3', [chatId, Number(before), limit])
+      : await pool.query('SELECT * FROM baseline_messages WHERE chat_id = $1 ORDER BY seq LIMIT $2 OFFSET $3', [chatId, limit, Number(url.searchParams.get('offset') ?? 0)]);
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end(JSON.stringify({ items: rows }));
   }
@@ -39,14 +33,7 @@ io.on('connection', (socket) => {
         'INSERT INTO baseline_messages (chat_id, seq, sender_id, client_msg_id, text) VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at',
         [chatId, ++seq, userId, clientMsgId, text],
       );
-      const message = {
-        id: rows[0].id,
-        chatId,
-        senderId: userId,
-        clientMsgId,
-        text,
-        createdAt: rows[0].created_at,
-      };
+      const message = { id: rows[0].id, chatId, senderId: userId, clientMsgId, text, createdAt: rows[0].created_at };
       socket.to(room ?? `user:${to}`).emit('msg', message);
       ack?.({ ok: true, data: message });
     } catch (err) {

@@ -8,12 +8,7 @@ if (process.send) {
   process.on('message', (msg) => {
     if (!msg || msg.type !== 'loop-stats') return;
     const ms = (ns) => Math.round((ns / 1e6) * 100) / 100;
-    process.send({
-      type: 'loop-stats',
-      p50: ms(histogram.percentile(50)),
-      p99: ms(histogram.percentile(99)),
-      max: ms(histogram.max),
-    });
+    process.send({ type: 'loop-stats', p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) });
     histogram.reset();
   });
   // The IPC channel must not keep the process alive on its own.
@@ -29,9 +24,7 @@ if (process.send) {
     if (msg?.type === 'profile-start') {
       session = new inspector.Session();
       session.connect();
-      session.post('Profiler.enable', () =>
-        session.post('Profiler.start', () => process.send({ type: 'profile-started' })),
-      );
+      session.post('Profiler.enable', () => session.post('Profiler.start', () => process.send({ type: 'profile-started' })));
     } else if (msg?.type === 'profile-stop' && session) {
       session.post('Profiler.stop', (err, { profile }) => {
         writeFileSync(msg.file, JSON.stringify(profile));
