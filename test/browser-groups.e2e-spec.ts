@@ -7,7 +7,7 @@ import {
   loginInUi,
   newPage,
   openChatTitled,
-  problemsOf,
+  closePages,
   waitForHidden,
   waitUntil,
 } from './support/browser';
@@ -32,11 +32,7 @@ describe('web client in real Chromium: groups (two API instances)', () => {
     browser = await launchBrowser();
   });
   afterEach(async () => {
-    for (const page of pages) {
-      expect(problemsOf(page)).toEqual({ errors: [], dialogs: [] });
-      await page.context().close();
-    }
-    pages.length = 0;
+    await closePages(pages);
   });
   afterAll(async () => {
     await browser?.close();

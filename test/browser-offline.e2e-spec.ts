@@ -1,6 +1,8 @@
+import { join } from 'path';
 import { Browser, Page } from 'playwright-core';
-import { RunningApp, startApp } from './support/app';
+import { RunningApp, startApp, testEnv } from './support/app';
 import {
+  apiUser,
   chatIdOf,
   expectText,
   goOffline,
@@ -12,13 +14,19 @@ import {
   newPage,
   openChatTitled,
   PageProxy,
-  problemsOf,
+  closePages,
   screenshot,
   send,
+  statusOf,
   waitForHidden,
   waitUntil,
+  waitUntilStored,
 } from './support/browser';
+import { CuttableProxy } from './support/cuttable-proxy';
 import { Api, registerUser, TestUser } from './support/http';
+import { freePort, Proc, waitForHttp } from './support/processes';
+
+const ENTRY = join(__dirname, '..', 'dist', 'main.js');
 
 /**
  * The page reaches the API through a relay the test can cut: a real loss of the network (every request and
@@ -53,12 +61,11 @@ describe('web client in real Chromium: offline and reconnecting', () => {
     browser = await launchBrowser();
   });
   afterEach(async () => {
-    for (const page of pages) {
-      expect(problemsOf(page)).toEqual({ errors: [], dialogs: [] });
-      await page.context().close();
+    try {
+      await closePages(pages);
+    } finally {
+      await Promise.all(proxies.splice(0).map((p) => p.close()));
     }
-    pages.length = 0;
-    await Promise.all(proxies.splice(0).map((p) => p.close()));
   });
   afterAll(async () => {
     await browser?.close();
@@ -202,6 +209,41 @@ describe('web client in real Chromium: offline and reconnecting', () => {
       expect(await page.isVisible('#auth')).toBe(false);
     } finally {
       await short.close();
+    }
+  });
+
+  it('the database away: the session is kept, a reload does not log out, the message goes when it is back', async () => {
+    const pg = new URL(process.env.TEST_DATABASE_URL!);
+    const dbProxy = new CuttableProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+    await dbProxy.open();
+    const viaProxy = new URL(pg);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(dbProxy.port);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const api = Proc.spawn(process.execPath, [ENTRY], {
+      ...process.env,
+      ...testEnv({ PORT: String(port), DATABASE_URL: viaProxy.toString() }),
+    });
+    try {
+      await waitForHttp(`${base}/api/health/ready`, api);
+      const alice = await apiUser(base, 'alice', 'Alice Adams');
+      const page = await newPage(browser, base);
+      pages.push(page);
+      await loginInUi(page, alice.username, alice.password);
+      await openChatTitled(page, 'Saved messages');
+      await dbProxy.cut();
+      await send(page, 'while the database is away');
+      expect(await statusOf(page, 'while the database is away').getAttribute('data-status')).toBe('pending');
+      await page.reload();
+      await page.waitForSelector('#app:not([hidden])');
+      expect(await page.isVisible('#auth')).toBe(false);
+      await dbProxy.open();
+      await openChatTitled(page, 'Saved messages');
+      await waitUntilStored(statusOf(page, 'while the database is away'));
+    } finally {
+      await api.stop();
+      await dbProxy.cut();
     }
   });
 });

@@ -10,7 +10,7 @@ import {
   message,
   newPage,
   openChatTitled,
-  problemsOf,
+  closePages,
   send,
   statusOf,
   waitForAttr,
@@ -59,11 +59,7 @@ describe('web client in real Chromium: reading, unread and notifications', () =>
     browser = await launchBrowser();
   });
   afterEach(async () => {
-    for (const page of pages) {
-      expect(problemsOf(page)).toEqual({ errors: [], dialogs: [] });
-      await page.context().close();
-    }
-    pages.length = 0;
+    await closePages(pages);
   });
   afterAll(async () => {
     await browser?.close();

@@ -8,7 +8,7 @@ import {
   openChatTitled,
   openChatWith,
   PHONE,
-  problemsOf,
+  closePages,
   registerInUi,
   screenshot,
   send,
@@ -37,11 +37,7 @@ describe('web client in real Chromium: chatting (two API instances)', () => {
     browser = await launchBrowser();
   });
   afterEach(async () => {
-    for (const page of pages) {
-      expect(problemsOf(page)).toEqual({ errors: [], dialogs: [] });
-      await page.context().close();
-    }
-    pages.length = 0;
+    await closePages(pages);
   });
   afterAll(async () => {
     await browser?.close();

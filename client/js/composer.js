@@ -8,12 +8,15 @@ import { messageLength, formatCount } from './format.js';
 
 export const MAX_TEXT = 4096;
 const COUNTER_FROM = 3800;
-const TYPING_EVERY_MS = 2000;
+const TYPING_REFRESH_MS = 2500;
+const TYPING_SERVER_MS = 1100;
 const TYPING_IDLE_MS = 3000;
 
 let boundChatId = null;
 let typingSentAt = 0;
+let typingOn = false;
 let typingIdle;
+let typingDeferred = null;
 let hooks = { onSent: () => undefined };
 
 const input = () => $('message-input');
@@ -68,8 +71,31 @@ function refresh() {
 
 function stopTyping() {
   clearTimeout(typingIdle);
-  if (typingSentAt && boundChatId) emitTyping(boundChatId, false);
-  typingSentAt = 0;
+  clearTimeout(typingDeferred);
+  typingDeferred = null;
+  if (typingOn && boundChatId) emitTyping(boundChatId, false);
+  typingOn = false;
+}
+
+/**
+ * "Typing" while the user types: again every few seconds so the others' indicator stays, and never sooner
+ * than the server relays it (one "typing" per second per chat; an earlier one would be dropped, so it waits).
+ */
+function noteTyping(chatId) {
+  clearTimeout(typingIdle);
+  typingIdle = setTimeout(stopTyping, TYPING_IDLE_MS);
+  const since = Date.now() - typingSentAt;
+  if (typingOn && since < TYPING_REFRESH_MS) return;
+  if (since >= TYPING_SERVER_MS) {
+    emitTyping(chatId, true);
+    typingSentAt = Date.now();
+    typingOn = true;
+  } else if (!typingDeferred) {
+    typingDeferred = setTimeout(() => {
+      typingDeferred = null;
+      if (boundChatId === chatId && input().value.trim()) noteTyping(chatId);
+    }, TYPING_SERVER_MS - since);
+  }
 }
 
 function submit() {
@@ -103,12 +129,7 @@ export function bindComposer(on = {}) {
     drafts.set(chatId, el.value);
     refresh();
     if (!el.value.trim()) return stopTyping();
-    if (Date.now() - typingSentAt > TYPING_EVERY_MS) {
-      emitTyping(chatId, true);
-      typingSentAt = Date.now();
-    }
-    clearTimeout(typingIdle);
-    typingIdle = setTimeout(stopTyping, TYPING_IDLE_MS);
+    noteTyping(chatId);
   });
   el.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {

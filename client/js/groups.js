@@ -7,6 +7,7 @@ import {
   nameOf,
   ensureUser,
   memberCount,
+  membersOf,
   myRole,
   canManage,
   isMuted,
@@ -123,7 +124,7 @@ export function openInfo(chatId) {
   if (chat && needsPaging(chat)) void loadMoreMembers();
 }
 
-const needsPaging = (chat) => chat.type === 'group' && memberCount(chat) > chat.members.length;
+const needsPaging = (chat) => chat.type === 'group' && memberCount(chat) > membersOf(chat).length;
 
 /** Groups bigger than the server puts in a Chat: members come page by page. */
 async function loadMoreMembers() {
@@ -133,15 +134,18 @@ async function loadMoreMembers() {
     const page = await sync.groupMembersPage(chat, info.extraMembers?.length ?? 0);
     info.extraMembers = [...(info.extraMembers ?? []), ...page.items];
     info.total = page.total;
-    for (const m of page.items) void ensureUser(m.userId);
+    for (const m of page.items) {
+      void ensureUser(m.userId);
+      if (m.userId === state.me.id) state.myRoles.set(chat.id, m.role);
+    }
   } catch (err) {
     info.error = await errorText(err);
   }
   renderInfo();
 }
 
-function membersOf(chat) {
-  return needsPaging(chat) || info.extraMembers ? (info.extraMembers ?? []) : chat.members;
+function shownMembers(chat) {
+  return needsPaging(chat) || info.extraMembers ? (info.extraMembers ?? []) : membersOf(chat);
 }
 
 const ROLE_WORDS = { owner: 'Owner', admin: 'Admin', member: 'Member' };
@@ -246,7 +250,7 @@ function renderInfo() {
   $('info-add-section').hidden = !manager;
   $('group-leave').hidden = !group;
   if (group) {
-    const members = [...membersOf(chat)].sort(
+    const members = [...shownMembers(chat)].sort(
       (a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || nameOf(a.userId).localeCompare(nameOf(b.userId)),
     );
     reconcile(
@@ -279,7 +283,7 @@ export function bindGroups({ openChat }) {
       const chat = state.chats.get(info.chatId);
       if (chat) void act(() => sync.addMembers(chat, [u.id]));
     },
-    exclude: (id) => Boolean(state.chats.get(info.chatId)?.members.some((m) => m.userId === id)),
+    exclude: (id) => shownMembers(state.chats.get(info.chatId) ?? {}).some((m) => m.userId === id),
   });
   $('rename-input').addEventListener('input', (e) => (e.target.dataset.dirty = '1'));
   $('rename-form').addEventListener('submit', async (e) => {

@@ -16,6 +16,8 @@ export const state = {
   typing: new Map(), // chatId -> Map(userId -> timer)
   /** chatId -> the highest seq this user has read (confirmed by the server, or asked for). */
   readMarks: new Map(),
+  /** chatId -> this user's role, learnt from member pages where the chat carries no member list. */
+  myRoles: new Map(),
   /** 'online' | 'connecting' | 'offline' | 'unavailable' | 'reconnecting' */
   connection: 'connecting',
   socket: null,
@@ -66,7 +68,10 @@ export function ensureUser(userId) {
 }
 
 export function rememberUser(u) {
-  state.users.set(u.id, u);
+  const known = state.users.get(u.id);
+  // A search result says null (unknown) for people who share no chat yet; keep what we learnt elsewhere.
+  const keep = known && (u.online === null || u.online === undefined) && known.online !== null;
+  state.users.set(u.id, keep ? { ...u, online: known.online, lastSeenAt: known.lastSeenAt } : u);
   invalidate('chats', 'header', 'messages', 'dialogs');
 }
 
@@ -80,10 +85,13 @@ export const nameOf = (userId) => {
 // ---------- chats ----------
 
 export const isGroup = (chat) => chat?.type === 'group';
+/** Groups over 100 members come without `members` (paged from GET /groups/{id}/members instead). */
+export const membersOf = (chat) => chat?.members ?? [];
 export const otherMemberId = (chat) =>
-  chat?.type === 'direct' ? chat.members.find((m) => m.userId !== state.me.id)?.userId : undefined;
-export const memberCount = (chat) => chat.memberCount ?? chat.members.length;
-export const myRole = (chat) => chat?.members.find((m) => m.userId === state.me.id)?.role ?? null;
+  chat?.type === 'direct' ? membersOf(chat).find((m) => m.userId !== state.me.id)?.userId : undefined;
+export const memberCount = (chat) => chat.memberCount ?? membersOf(chat).length;
+export const myRole = (chat) =>
+  membersOf(chat).find((m) => m.userId === state.me.id)?.role ?? state.myRoles.get(chat?.id) ?? null;
 export const canManage = (chat) => ['owner', 'admin'].includes(myRole(chat));
 export const isMuted = (chat) => chat?.muted === true;
 /** The server has the mute feature when chats carry `muted`. */
@@ -127,8 +135,9 @@ export const outbox = {
       /* nothing saved */
     }
   },
+  /** Failed ones stay too: what the user typed is never dropped unless they choose so. */
   save() {
-    const unsent = [...state.pending.values()].filter((p) => !p.failed);
+    const unsent = [...state.pending.values()];
     if (unsent.length) localStorage.setItem(key('outbox'), JSON.stringify(unsent));
     else localStorage.removeItem(key('outbox'));
   },

@@ -53,7 +53,7 @@ export function upsertChat(incoming) {
   state.chats.set(chat.id, chat);
   if (chat.unreadCount === 0) raiseReadMark(chat.id, chat.lastSeq);
   const other = otherMemberId(chat);
-  if (other) void ensureUser(other);
+  if (other) refreshPresence(other);
   if (chat.lastMessage?.senderId) void ensureUser(chat.lastMessage.senderId);
   if (state.notice?.chatId === chat.id) state.notice = null;
   invalidate('chats', 'pane', 'title', 'dialogs');
@@ -275,8 +275,21 @@ export function applyPresence({ userId, online, lastSeenAt }) {
   invalidate('chats', 'header', 'dialogs');
 }
 
+const presenceRead = new Set(); // users whose presence was read since the socket (re)connected
+
+/**
+ * Presence of a direct-chat partner, read once per connection: the server shows presence only to people who
+ * share a chat, so what a search said before the chat existed is no guide; later changes come as events.
+ */
+function refreshPresence(userId) {
+  if (presenceRead.has(userId) || state.connection !== 'online') return void ensureUser(userId);
+  presenceRead.add(userId);
+  void api('GET', `/users/${userId}`).then(rememberUser, () => presenceRead.delete(userId));
+}
+
 /** Disconnected: nobody's presence is known any more, and typing indicators are stale. */
 export function forgetPresence() {
+  presenceRead.clear();
   for (const [id, u] of state.users) if (id !== state.me?.id) state.users.set(id, { ...u, online: null });
   for (const typers of state.typing.values()) for (const timer of typers.values()) clearTimeout(timer);
   state.typing.clear();
@@ -303,6 +316,8 @@ export function queueMessage(chatId, text) {
 let flushing = null;
 let flushAgain = false;
 let retryTimer;
+let sendFailures = 0;
+const RETRYABLE = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'INTERNAL']);
 
 /** Sends the outbox one message at a time, oldest first, so the server's seqs follow the user's order. */
 export function flushOutbox() {
@@ -332,13 +347,17 @@ async function sendOne(p) {
       .timeout(10_000)
       .emitWithAck('message:send', { chatId: p.chatId, text: p.text, clientMsgId: p.clientMsgId });
     if (ack.ok) {
+      sendFailures = 0;
       state.pending.delete(p.clientMsgId);
       applyMessage(ack.data);
       return 'sent';
     }
     const err = new ApiError(0, ack.error, ack.error.retryAfter);
-    if (err.code === 'RATE_LIMITED' || isTransient(err)) {
-      retryLater((err.retryAfter ?? 2) * 1000);
+    // Worth another try with the same clientMsgId (never stored twice): limits, outages, server errors.
+    if (RETRYABLE.has(err.code) || isTransient(err)) {
+      sendFailures += 1;
+      const backoff = Math.min(60_000, 1000 * 2 ** Math.min(sendFailures, 6));
+      retryLater(Math.max((err.retryAfter ?? 0) * 1000, backoff));
       return 'later';
     }
     p.failed = describeError(err);
@@ -478,7 +497,7 @@ export async function searchUsers(search, limit, offset = 0) {
   const q = new URLSearchParams({ limit: String(limit), offset: String(offset) });
   if (search) q.set('search', search);
   const page = await api('GET', `/users?${q}`);
-  for (const u of page.items) if (u.id !== state.me.id) state.users.set(u.id, u);
+  for (const u of page.items) if (u.id !== state.me.id) rememberUser(u);
   return page;
 }
 
@@ -496,13 +515,7 @@ export async function resync() {
   for (const chatId of state.conversations.keys())
     if (state.chats.has(chatId)) work.push(catchUpChat(chatId));
   if (state.openChatId) work.push(refreshRecent(state.openChatId));
-  const partners = [...new Set([...state.chats.values()].map(otherMemberId).filter(Boolean))];
-  for (let i = 0; i < partners.length; i += 8)
-    work.push(
-      Promise.all(
-        partners.slice(i, i + 8).map((id) => api('GET', `/users/${id}`).then(rememberUser, () => undefined)),
-      ),
-    );
+  for (const id of new Set([...state.chats.values()].map(otherMemberId).filter(Boolean))) refreshPresence(id);
   await Promise.allSettled(work);
 }
 

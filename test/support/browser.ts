@@ -35,11 +35,29 @@ export interface PageProblems {
 const problems = new WeakMap<Page, PageProblems>();
 export const problemsOf = (page: Page): PageProblems => problems.get(page)!;
 
+/** After each test: closes every page's context, then fails if any page had an error or raised a dialog. */
+export async function closePages(pages: Page[]): Promise<void> {
+  const found = pages
+    .map((page) => ({ url: page.url(), ...problemsOf(page) }))
+    .filter((p) => p.errors.length || p.dialogs.length);
+  await Promise.all(
+    pages.splice(0).map((page) =>
+      page
+        .context()
+        .close()
+        .catch(() => undefined),
+    ),
+  );
+  expect(found).toEqual([]);
+}
+
 export interface PageOptions {
   viewport?: { width: number; height: number };
   isMobile?: boolean;
   hasTouch?: boolean;
   context?: BrowserContext;
+  /** For pages that get axe-core injected: the server's CSP (rightly) refuses injected scripts. */
+  bypassCSP?: boolean;
 }
 
 /** A page in its own context (its own localStorage and cookies: another device), opened at `url`. */
@@ -52,8 +70,11 @@ export async function newPage(browser: Browser, url: string, options: PageOption
       hasTouch: options.hasTouch,
       locale: 'en-GB',
       timezoneId: 'UTC',
+      bypassCSP: options.bypassCSP,
     }));
   const page = await context.newPage();
+  // Every wait in these tests is for UI state that takes well under a second; fail in 10 s, not 30.
+  page.setDefaultTimeout(WAIT_MS);
   const seen: PageProblems = { errors: [], dialogs: [] };
   problems.set(page, seen);
   page.on('pageerror', (err) => seen.errors.push(err.message));
@@ -180,6 +201,16 @@ export async function waitForAttr(locator: Locator, name: string, value: string)
     `${name} attribute`,
     () => locator.getAttribute(name),
     (v) => v === value,
+  );
+}
+
+/** The message was stored by the server: ✓ (sent) or ✓✓ (read), no longer pending. */
+export async function waitUntilStored(status: Locator, timeoutMs = WAIT_MS): Promise<void> {
+  await waitUntil(
+    'stored',
+    () => status.getAttribute('data-status'),
+    (s) => s === 'sent' || s === 'read',
+    timeoutMs,
   );
 }
 
