@@ -47,6 +47,7 @@ const view = {
   editError: '',
   stick: false,
   atBottom: true,
+  preparing: false,
   loadError: null,
   elements: new Map(), // key -> { sig, el }
   visibleSeqs: new Set(),
@@ -82,6 +83,7 @@ export function openChat(chatId, { focus = true, url = 'push' } = {}) {
 
 /** Loads the newest page and finds the first unread, then positions the list once. */
 async function prepare(chatId) {
+  view.preparing = true;
   try {
     await sync.loadLatest(chatId);
     const first = await sync.findFirstUnread(chatId);
@@ -93,6 +95,8 @@ async function prepare(chatId) {
   } catch (err) {
     if (view.chatId !== chatId) return;
     view.loadError = err;
+  } finally {
+    if (view.chatId === chatId) view.preparing = false;
   }
   invalidate('messages');
 }
@@ -110,6 +114,7 @@ function leaveView() {
   view.loadError = null;
   view.stick = false;
   view.scroll = null;
+  view.preparing = false;
   view.chatId = null;
 }
 
@@ -443,6 +448,8 @@ function renderMessages() {
   const list = $('messages');
   if (!chatId) return;
   const conv = conversation(chatId);
+  // Loaded by someone else (the catch-up after a reconnect) before the pane could position itself.
+  if (conv.loaded && view.scroll === 'initial' && !view.preparing) void prepare(chatId);
   const stored = conv.loaded ? sortedMessages(conv).filter((m) => m.seq > conv.base) : [];
   const sent = new Set(stored.filter((m) => m.senderId === state.me.id).map((m) => m.clientMsgId));
   const pending = [...state.pending.values()]
