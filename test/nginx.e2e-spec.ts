@@ -208,7 +208,7 @@ describe('through the real Nginx, in front of two API instances started by scrip
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>Messenger</title>');
     expect(page.headers.get('cache-control')).toBe('no-cache');
-    const script = await fetch(`${base}/app.js`, { headers: { 'accept-encoding': 'gzip' } });
+    const script = await fetch(`${base}/js/main.js`, { headers: { 'accept-encoding': 'gzip' } });
     expect(script.status).toBe(200);
     expect(script.headers.get('content-encoding')).toBe('gzip');
     expect(script.headers.get('cache-control')).toContain('max-age=3600');
