@@ -17,7 +17,7 @@ node scripts/check-services.js
 bash scripts/system-deps.sh
 
 step "Lint"
-npx eslint "{src,test,migrations}/**/*.ts"
+npm run -s lint
 step "Architecture: layer order, no import cycles, no SQL outside repositories"
 npm run -s check:architecture
 step "Type-check"
