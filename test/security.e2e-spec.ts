@@ -427,7 +427,7 @@ describe('browser hardening', () => {
   const env = twoInstances();
 
   it('security headers on the client, the API and the docs', async () => {
-    for (const path of ['/', '/app.js', '/api/health', '/api/users/me', '/docs', '/docs-json']) {
+    for (const path of ['/', '/js/main.js', '/api/health', '/api/users/me', '/docs', '/docs-json']) {
       const res = await fetch(`${env.a.url}${path}`);
       const csp = res.headers.get('content-security-policy') ?? '';
       expect({ path, csp: /frame-ancestors 'none'/.test(csp) && /script-src 'self'(;|$)/.test(csp) }).toEqual(
