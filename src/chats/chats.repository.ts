@@ -142,15 +142,16 @@ export class ChatsRepository {
     return { items, total };
   }
 
-  /** Everyone who shares at least one chat with the user. */
-  async contactsOf(userId: string): Promise<string[]> {
-    const rows: { user_id: string }[] = await this.db.query(
-      `SELECT DISTINCT other.user_id FROM chat_members mine
+  /** For each user, everyone who shares at least one chat with them. */
+  async contactsOf(userIds: string[]): Promise<Map<string, string[]>> {
+    if (userIds.length === 0) return new Map();
+    const rows: { user_id: string; contacts: string[] }[] = await this.db.query(
+      `SELECT mine.user_id, array_agg(DISTINCT other.user_id) AS contacts FROM chat_members mine
          JOIN chat_members other ON other.chat_id = mine.chat_id AND other.user_id <> mine.user_id
-        WHERE mine.user_id = $1`,
-      [userId],
+        WHERE mine.user_id = ANY($1) GROUP BY mine.user_id`,
+      [userIds],
     );
-    return rows.map((r) => r.user_id);
+    return new Map(rows.map((r) => [r.user_id, r.contacts]));
   }
 
   /** Which of `userIds` share at least one chat with `viewerId` (the viewer's contacts among them). */

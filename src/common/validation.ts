@@ -53,10 +53,10 @@ export function checkInput(value: unknown, root = ''): void {
   }
 }
 
-/** Whitelist + reject unknown fields + transform, with the project's error shape. Used by REST and sockets. */
+/** Whitelist + reject unknown fields + transform, with the project's error shape (REST). */
 class AppValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // Bodies were checked when parsed (jsonBody) and socket payloads in parsePayload; these come from the URL.
+    // Bodies were checked when parsed (jsonBody); these come from the URL. (Socket payloads: socket-payloads.ts.)
     if (metadata.type === 'query' || metadata.type === 'param') checkInput(value, metadata.data ?? '');
     return super.transform(value, metadata);
   }

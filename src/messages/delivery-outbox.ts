@@ -33,8 +33,9 @@ export class DeliveryOutbox {
   }
 
   /** `via`: the connection that published the messages (the default client when nothing was published). */
-  async ack(entry: string, via: Redis = this.redis): Promise<void> {
-    await via.zrem(OUTBOX, entry);
+  async ack(entries: string | string[], via: Redis = this.redis): Promise<void> {
+    const list = typeof entries === 'string' ? [entries] : entries;
+    if (list.length) await via.zrem(OUTBOX, ...list);
   }
 
   async claimStale(limit = 20): Promise<string[]> {

@@ -185,20 +185,27 @@ export class MessagesRepository {
   }
 
   /** Up to `limit` messages before `beforeSeq` (newest first) or after `afterSeq` (oldest first). */
-  page(
+  /**
+   * A page, and the chat's lowest read mark (for each message's `read`), in one round trip: the mark is an
+   * uncorrelated subquery, computed once. An empty page has no mark (none is needed).
+   */
+  async page(
     chatId: string,
     from: { beforeSeq: number } | { afterSeq: number },
     limit: number,
-  ): Promise<Message[]> {
-    return 'beforeSeq' in from
-      ? this.db.query(
-          `SELECT ${COLUMNS} FROM messages WHERE chat_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-          [chatId, from.beforeSeq, limit],
-        )
-      : this.db.query(
-          `SELECT ${COLUMNS} FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
-          [chatId, from.afterSeq, limit],
-        );
+  ): Promise<{ messages: Message[]; readAllSeq: number }> {
+    const readAll = `(SELECT coalesce(min(last_read_seq), 0) FROM chat_members WHERE chat_id = $1) AS "readAllSeq"`;
+    const rows: (Message & { readAllSeq: number })[] =
+      'beforeSeq' in from
+        ? await this.db.query(
+            `SELECT ${COLUMNS}, ${readAll} FROM messages WHERE chat_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+            [chatId, from.beforeSeq, limit],
+          )
+        : await this.db.query(
+            `SELECT ${COLUMNS}, ${readAll} FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
+            [chatId, from.afterSeq, limit],
+          );
+    return { messages: rows.map(({ readAllSeq: _r, ...m }) => m), readAllSeq: rows[0]?.readAllSeq ?? 0 };
   }
 
   /** null when the message is deleted (or gone). */

@@ -86,13 +86,12 @@ export class MessagesService {
     await this.access.requireMember(chatId, userId);
     const { limit } = query;
     const olderFirst = query.beforeSeq !== undefined;
-    const rows = olderFirst
+    const { messages: rows, readAllSeq } = olderFirst
       ? await this.messages.page(chatId, { beforeSeq: query.beforeSeq! }, limit + 1)
       : await this.messages.page(chatId, { afterSeq: query.afterSeq ?? query.offset ?? 0 }, limit + 1);
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     if (olderFirst) page.reverse();
-    const readAllSeq = await this.chats.readAllSeq(chatId);
     return { items: page.map((m) => toMessageDto(m, readAllSeq)), hasMore };
   }
 

@@ -24,6 +24,7 @@ export class PresenceService {
   readonly instanceId = randomUUID();
   private readonly logger = new Logger(PresenceService.name);
   private timers: NodeJS.Timeout[] = [];
+  private pending: { userId: string; online: boolean; resolve(): void; reject(err: unknown): void }[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -93,16 +94,40 @@ export class PresenceService {
     }
   }
 
-  private async announce(userId: string, online: boolean): Promise<void> {
-    const [lastSeenAt, recipientIds] = await Promise.all([
-      this.users.touchLastSeen(userId),
-      this.chats.contactsOf(userId),
-    ]);
-    this.events.emit('presence.changed', {
-      userId,
-      online,
-      lastSeenAt: lastSeenAt?.toISOString() ?? null,
-      recipientIds,
+  /**
+   * Announces online/offline transitions to the users' contacts. Transitions of one event-loop turn go
+   * together (a reconnect storm, a swept instance): one query for their contacts, one for lastSeenAt — which is
+   * written only when a user goes offline ("last seen"), and read when they come online.
+   */
+  private announce(userId: string, online: boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ userId, online, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => void this.flushAnnouncements());
     });
+  }
+
+  private async flushAnnouncements(): Promise<void> {
+    const batch = this.pending.splice(0);
+    try {
+      const ids = [...new Set(batch.map((t) => t.userId))];
+      const offline = [...new Set(batch.filter((t) => !t.online).map((t) => t.userId))];
+      const [contacts, touched, seen] = await Promise.all([
+        this.chats.contactsOf(ids),
+        this.users.touchLastSeen(offline),
+        this.users.lastSeen(ids.filter((id) => !offline.includes(id))),
+      ]);
+      for (const t of batch) {
+        const lastSeenAt = (t.online ? seen.get(t.userId) : touched.get(t.userId)) ?? null;
+        this.events.emit('presence.changed', {
+          userId: t.userId,
+          online: t.online,
+          lastSeenAt: lastSeenAt?.toISOString() ?? null,
+          recipientIds: contacts.get(t.userId) ?? [],
+        });
+        t.resolve();
+      }
+    } catch (err) {
+      for (const t of batch) t.reject(err);
+    }
   }
 }

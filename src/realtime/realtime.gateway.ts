@@ -17,7 +17,7 @@ import { unavailable } from '../common/app-error';
 import { OnAppEvent } from '../common/events';
 import { Lifecycle } from '../common/lifecycle';
 import { isUnavailable } from '../common/unavailable';
-import { Ack, parsePayload, toAck } from '../common/socket-ack';
+import { Ack, toAck } from '../common/socket-ack';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import '../inbox/inbox.events';
@@ -40,11 +40,14 @@ import {
   SessionEndReason,
   SocketData,
 } from './socket-events';
-import { MarkReadPayloadDto, SendMessagePayloadDto, TypingPayloadDto } from './socket-payloads';
+import { parseMarkRead, parseSendMessage, parseTyping } from './socket-payloads';
 import { TypingThrottle } from './typing-throttle';
 
 type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Published batches are acknowledged to the outbox together, this often (far below REDELIVER_AFTER_MS). */
+const ACK_EVERY_MS = 100;
 
 /** After SIGTERM, how long readiness says 503 while everything is still served. */
 const READINESS_GRACE_MS = 1000;
@@ -76,6 +79,9 @@ export class RealtimeGateway
   private expirySweep?: NodeJS.Timeout;
   /** Set once clients have been told to move: their disconnects are not offline transitions. */
   private moving = false;
+  /** Outbox entries published and not yet acknowledged (one ZREM for all of them, every ACK_EVERY_MS). */
+  private published: string[] = [];
+  private ackTimer?: NodeJS.Timeout;
   private readonly endedSessions = new Map<string, number>();
 
   constructor(
@@ -160,6 +166,8 @@ export class RealtimeGateway
     // What is left of this instance in presence is swept once its heartbeat is stale; the clients that moved
     // are online elsewhere by then, so nobody flickers offline.
     this.presence.stop();
+    clearTimeout(this.ackTimer);
+    this.ackPublished();
     await this.server?.close();
   }
 
@@ -182,19 +190,19 @@ export class RealtimeGateway
 
     socket.on('message:send', (payload, ack) =>
       this.reply(ack, async () => {
-        const dto = await parsePayload(SendMessagePayloadDto, payload);
-        return (await this.messages.send(userId, dto.chatId, dto, socket.id)).message;
+        const send = parseSendMessage(payload);
+        return (await this.messages.send(userId, send.chatId, send, socket.id)).message;
       }),
     );
     socket.on('message:read', (payload, ack) =>
       this.reply(ack, async () => {
-        const dto = await parsePayload(MarkReadPayloadDto, payload);
-        return this.messages.markRead(userId, dto.chatId, dto.seq);
+        const { chatId, seq } = parseMarkRead(payload);
+        return this.messages.markRead(userId, chatId, seq);
       }),
     );
     socket.on('typing', (payload, ack) =>
       this.reply(ack, async () => {
-        const { chatId, isTyping } = await parsePayload(TypingPayloadDto, payload);
+        const { chatId, isTyping } = parseTyping(payload);
         const { members } = await this.access.requireMember(chatId, userId);
         socket.data.typing ??= new TypingThrottle();
         if (!socket.data.typing.allow(chatId, isTyping)) return { relayed: false };
@@ -255,8 +263,17 @@ export class RealtimeGateway
     // One broadcast to many rooms reaches each socket once, however many of the rooms it is in.
     for (const { message, recipientIds, originSocketId } of items)
       this.emitTo(recipientIds, 'message:new', message, originSocketId);
-    if (delivery && this.pub)
-      this.outbox.ack(delivery, this.pub).catch((err) => this.logger.warn(`outbox ack: ${String(err)}`));
+    if (!delivery) return;
+    this.published.push(delivery);
+    this.ackTimer ??= setTimeout(() => this.ackPublished(), ACK_EVERY_MS);
+  }
+
+  /** After the publications, on their connection: Redis sees these only after it has seen the messages. */
+  private ackPublished(): void {
+    this.ackTimer = undefined;
+    const entries = this.published.splice(0);
+    if (entries.length && this.pub)
+      this.outbox.ack(entries, this.pub).catch((err) => this.logger.warn(`outbox ack: ${String(err)}`));
   }
 
   @OnAppEvent('message.updated')

@@ -76,14 +76,25 @@ export class UsersRepository {
       .getRawMany();
   }
 
-  /** "Last seen now"; returns the stored time. */
-  async touchLastSeen(id: string): Promise<Date | null> {
-    const rows = await updateReturning<{ last_seen_at: Date }>(
+  /** "Last seen now" for each; returns the stored times. */
+  async touchLastSeen(ids: string[]): Promise<Map<string, Date>> {
+    if (ids.length === 0) return new Map();
+    const rows = await updateReturning<{ id: string; last_seen_at: Date }>(
       this.users,
-      `UPDATE users SET last_seen_at = now() WHERE id = $1 RETURNING last_seen_at`,
-      [id],
+      `UPDATE users SET last_seen_at = now() WHERE id = ANY($1) RETURNING id, last_seen_at`,
+      [ids],
     );
-    return rows[0]?.last_seen_at ?? null;
+    return new Map(rows.map((r) => [r.id, r.last_seen_at]));
+  }
+
+  async lastSeen(ids: string[]): Promise<Map<string, Date | null>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.users
+      .createQueryBuilder('u')
+      .select(['u.id AS id', 'u.last_seen_at AS "lastSeenAt"'])
+      .where('u.id = ANY(:ids)', { ids })
+      .getRawMany<{ id: string; lastSeenAt: Date | null }>();
+    return new Map(rows.map((r) => [r.id, r.lastSeenAt]));
   }
 
   /** By username, optionally matching a term in the username or display name (case-insensitive). */

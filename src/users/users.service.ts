@@ -60,11 +60,15 @@ export class UsersService {
     return this.users.contactsOnly(ids);
   }
 
-  /** Records "last seen now" (at each online/offline transition) and returns it. */
-  async touchLastSeen(id: string): Promise<Date | null> {
-    const seen = await this.users.touchLastSeen(id);
-    await this.cache.invalidate(profileKey(id));
+  /** Records "last seen now" (when users go offline) and returns it, for many users in one statement. */
+  async touchLastSeen(ids: string[]): Promise<Map<string, Date>> {
+    const seen = await this.users.touchLastSeen(ids);
+    await Promise.all(ids.map((id) => this.cache.invalidate(profileKey(id))));
     return seen;
+  }
+
+  lastSeen(ids: string[]): Promise<Map<string, Date | null>> {
+    return this.users.lastSeen(ids);
   }
 
   search(term: string | undefined, limit: number, offset: number) {

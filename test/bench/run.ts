@@ -103,6 +103,9 @@ const P = QUICK
       warmRate: 500,
     };
 const HEAP_DIFF_SOCKETS = 1000;
+/** `--only latency,pairs`: run just these scenarios (latency, throughput, group, pairs, history, idle), to iterate. */
+const ONLY = option('only')?.split(',');
+const runs = (scenario: string) => !ONLY || ONLY.includes(scenario);
 /** The whole run is bounded: past this the bench stops its servers and fails. */
 const WATCHDOG_MS = (HEAP_DIFF ? 10 : QUICK ? 10 : 45) * 60_000;
 
@@ -1119,35 +1122,41 @@ async function main(): Promise<void> {
     const results: Record<Name, Record<string, any>> = { app: {}, baseline: {} };
 
     console.log(`\n== [${elapsed()}] latency: ${P.rate} msg/s for ${P.seconds}s over ${P.users} clients`);
-    for (const t of targets) results[t.server.name].latency = await scenarioLatency(t, mainUsers, mainPairs);
+    if (runs('latency'))
+      for (const t of targets)
+        results[t.server.name].latency = await scenarioLatency(t, mainUsers, mainPairs);
 
     console.log(
       `\n== [${elapsed()}] throughput ladder: ${P.steps.join(', ')} msg/s, ${P.stepSeconds}s each, ${P.users} clients`,
     );
-    const ladder = await scenarioThroughput(targets, mainUsers, mainPairs);
-    for (const [name, r] of ladder) results[name].throughput = r;
+    if (runs('throughput'))
+      for (const [name, r] of await scenarioThroughput(targets, mainUsers, mainPairs))
+        results[name].throughput = r;
 
     console.log(
       `\n== [${elapsed()}] group fan-out: ${P.group} members, ${P.groupRate} msg/s for ${P.groupSeconds}s`,
     );
-    for (const t of targets) results[t.server.name].group = await scenarioGroup(t, mainUsers, mainPairs);
+    if (runs('group'))
+      for (const t of targets) results[t.server.name].group = await scenarioGroup(t, mainUsers, mainPairs);
     for (const t of targets) t.sockets.forEach((s) => s.close());
 
     console.log(
       `\n== [${elapsed()}] pairs: ${P.pairs} sender->receiver pairs on their own connections, ${P.pairRates.join(', ')} msg/s`,
     );
-    const pairRuns = await scenarioPairs(targets, users, pairs);
-    for (const [name, r] of pairRuns) results[name].pairs = r;
+    if (runs('pairs'))
+      for (const [name, r] of await scenarioPairs(targets, users, pairs)) results[name].pairs = r;
 
     console.log(`\n== [${elapsed()}] history: ${P.history} messages, ${P.pages} pages`);
-    const chats = new Map<Name, string>();
-    for (const s of [app, baseline]) chats.set(s.name, await prepareHistory(s, users[0]));
-    await analyze();
-    for (const s of [app, baseline])
-      results[s.name].history = await scenarioHistory(s, users[0], chats.get(s.name)!);
+    if (runs('history')) {
+      const chats = new Map<Name, string>();
+      for (const s of [app, baseline]) chats.set(s.name, await prepareHistory(s, users[0]));
+      await analyze();
+      for (const s of [app, baseline])
+        results[s.name].history = await scenarioHistory(s, users[0], chats.get(s.name)!);
+    }
 
     console.log(`\n== [${elapsed()}] idle connections: ${P.idle}`);
-    for (const s of [app, baseline]) results[s.name].idle = await scenarioIdle(s, users);
+    if (runs('idle')) for (const s of [app, baseline]) results[s.name].idle = await scenarioIdle(s, users);
 
     for (const name of NAMES) results[name].warmups = warmups[name];
     for (const s of started) {
@@ -1184,8 +1193,8 @@ async function main(): Promise<void> {
 
     const broken = (name: Name) => {
       const r = results[name];
-      return [r.latency, ...r.throughput.steps, r.group, ...r.pairs, r.warmups].filter(
-        (s: any) => s.lost || s.duplicated,
+      return [r.latency, ...(r.throughput?.steps ?? []), r.group, ...(r.pairs ?? []), r.warmups].filter(
+        (s: any) => s && (s.lost || s.duplicated),
       );
     };
     if (broken('baseline').length) warn('the baseline lost or duplicated messages: a bench bug, see above');
@@ -1258,11 +1267,21 @@ function row(metric: string, a: unknown, b: unknown, goal: Goal, shown?: [string
 
 /** The side-by-side figures against the goals of issue 13 (defined for the full run's parameters). */
 function summaryRows(r: Record<Name, Record<string, any>>): Row[] {
-  const both = <T>(get: (x: Record<string, any>) => T): [T, T] => [get(r.app), get(r.baseline)];
+  // With --only, a scenario that did not run reads as NaN.
+  const safe =
+    <T>(get: (x: Record<string, any>) => T) =>
+    (x: Record<string, any>) => {
+      try {
+        return get(x) ?? (NaN as T);
+      } catch {
+        return NaN as T;
+      }
+    };
+  const both = <T>(get: (x: Record<string, any>) => T): [T, T] => [safe(get)(r.app), safe(get)(r.baseline)];
   const rows: Row[] = [];
   const add = (metric: string, get: (x: Record<string, any>) => unknown, goal?: Goal) =>
     rows.push(row(metric, ...both(get), goal));
-  const t = both((x) => x.throughput);
+  const t = both((x) => x.throughput ?? {});
   rows.push(
     row(
       `throughput: highest step, p99 <= ${LATENCY_LIMIT_MS} ms, ${P.users} clients`,
@@ -1304,13 +1323,8 @@ function summaryRows(r: Record<Name, Record<string, any>>): Row[] {
   add('connects per second', (x) => x.idle.connectPerSec, { kind: 'ratio>=', value: 0.5 });
   add('  handshake p50 ms (200 in flight)', (x) => x.idle.handshakeP50Ms);
   add('  handshake p99 ms', (x) => x.idle.handshakeP99Ms);
-  const sends = (x: Record<string, any>) => [
-    x.latency,
-    ...x.throughput.steps,
-    x.group,
-    ...x.pairs,
-    x.warmups,
-  ];
+  const sends = (x: Record<string, any>) =>
+    [x.latency, ...(x.throughput?.steps ?? []), x.group, ...(x.pairs ?? []), x.warmups].filter(Boolean);
   add(
     'lost + duplicated, every scenario and warm-up',
     (x) => sends(x).reduce((sum: number, s: any) => sum + s.lost + s.duplicated, 0),

@@ -16,14 +16,20 @@ import type { Message } from '../messages.repository';
 
 export const MAX_TEXT_CHARS = 4096;
 export const MAX_SEQ = 2_147_483_647;
+export const CLIENT_MSG_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** 1-4096 characters after trimming, counted as PostgreSQL counts them (code points, not UTF-16 units). */
+/** 1-4096 characters (already trimmed), counted as PostgreSQL counts them (code points, not UTF-16 units). */
+export function isMessageText(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0) return false;
+  // Fast path: a string of at most 4096 UTF-16 units has at most 4096 code points.
+  if (value.length <= MAX_TEXT_CHARS) return true;
+  return value.length <= 2 * MAX_TEXT_CHARS && [...value].length <= MAX_TEXT_CHARS;
+}
+
 @ValidatorConstraint({ name: 'messageText' })
 class MessageTextConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    if (typeof value !== 'string') return false;
-    const length = [...value].length;
-    return length >= 1 && length <= MAX_TEXT_CHARS;
+    return isMessageText(value);
   }
   defaultMessage(): string {
     return `text must be a string of 1 to ${MAX_TEXT_CHARS} characters after trimming`;
@@ -47,7 +53,7 @@ export class SendMessageDto extends MessageTextDto {
     pattern: '^[A-Za-z0-9_-]{1,64}$',
   })
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'clientMsgId must be 1-64 characters of [A-Za-z0-9_-]' })
+  @Matches(CLIENT_MSG_ID, { message: 'clientMsgId must be 1-64 characters of [A-Za-z0-9_-]' })
   clientMsgId: string;
 }
 
