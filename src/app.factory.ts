@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { Lifecycle } from './common/lifecycle';
+import { Metrics } from './common/metrics';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -22,10 +23,11 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.use(app.get(Lifecycle).httpGate());
+  app.use(app.get(Metrics).http());
   app.use(jsonBody(config.bodyLimitBytes));
   // The web client (client/): served here for local runs; Nginx serves it in Docker.
   app.useStaticAssets(join(__dirname, '..', 'client'));
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();

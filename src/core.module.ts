@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { EventsModule } from './common/events';
 import { LifecycleModule } from './common/lifecycle';
+import { MetricsModule } from './common/metrics';
 import { loggerParams } from './common/logging';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -10,8 +11,8 @@ import { CacheModule } from './redis/cache.module';
 import { RedisModule } from './redis/redis.module';
 
 /**
- * What every process stands on: configuration, logging, PostgreSQL, Redis, the cache, the event bus and the
- * drain state (all global).
+ * What every process stands on: configuration, logging, PostgreSQL, Redis, the cache, the event bus, the
+ * drain state and the metrics registry (all global).
  */
 @Module({})
 export class CoreModule {
@@ -26,6 +27,7 @@ export class CoreModule {
         CacheModule,
         EventsModule,
         LifecycleModule,
+        MetricsModule,
       ],
     };
   }

@@ -2,6 +2,11 @@ import { readFileSync } from 'fs';
 import { Server } from 'http';
 import { join } from 'path';
 import { parse } from 'yaml';
+import { RunningApp, startApp } from './support/app';
+import { Api, registerUser } from './support/http';
+import { freePort } from './support/processes';
+import { connectSocket } from './support/sockets';
+import { WorkerProcess } from './support/worker';
 import {
   promtool,
   PROMETHEUS_DIR,
@@ -244,5 +249,76 @@ describe('monitoring: ops/prometheus and the Grafana dashboard', () => {
         expect(data.result.length).toBeGreaterThan(0);
       },
     );
+  });
+});
+
+describe('the real Prometheus scraping a real API instance and a real worker', () => {
+  let prometheus: RunningPrometheus;
+  let app: RunningApp;
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    app = await startApp();
+    const metricsPort = await freePort();
+    worker = await WorkerProcess.start({ METRICS_PORT: String(metricsPort) });
+    prometheus = await startPrometheus({
+      api: [app.url.replace('http://', '')],
+      worker: [`127.0.0.1:${metricsPort}`],
+    });
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+    await worker?.stop();
+    await app?.close();
+  });
+
+  it('scrapes /metrics of both, with the documented metrics counting real traffic', async () => {
+    const alice = await registerUser(new Api(app.url), 'prom');
+    const chatId = (await alice.api.post('/chats/direct', { userId: alice.id })).body.id;
+    const socket = await connectSocket(app.url, alice.accessToken);
+    try {
+      expect(
+        (await socket.emitAck('message:send', { chatId, text: 'counted', clientMsgId: 'prom-1' })).ok,
+      ).toBe(true);
+      expect((await socket.emitAck('message:send', { chatId, text: '', clientMsgId: 'prom-2' })).ok).toBe(
+        false,
+      );
+      const value = async (query: string) => {
+        const data = await prometheus.api<{ result: { value: [number, string] }[] }>(
+          `query?query=${encodeURIComponent(query)}`,
+        );
+        return data.result.length ? Number(data.result[0].value[1]) : undefined;
+      };
+      const expectations: [string, (v: number) => boolean][] = [
+        ['up{job="api"}', (v) => v === 1],
+        ['up{job="worker"}', (v) => v === 1],
+        ['sum(messages_sent_total)', (v) => v >= 1],
+        ['sum(socket_events_total{event="message:send",outcome="ok"})', (v) => v >= 1],
+        ['sum(socket_events_total{event="message:send",outcome="error"})', (v) => v >= 1],
+        ['sum(socket_connected)', (v) => v >= 1],
+        ['sum(http_requests_total{route="/api/chats/direct",method="POST"})', (v) => v >= 1],
+        ['count(http_request_duration_seconds_bucket)', (v) => v > 0],
+        ['min(redis_up)', (v) => v === 1],
+        ['sum(db_pool_connections{state="total"})', (v) => v >= 1],
+        ['count(notifications_queue_jobs)', (v) => v === 4],
+        ['count(nodejs_eventloop_lag_seconds)', (v) => v === 2],
+      ];
+      for (const [query, ok] of expectations) {
+        const deadline = Date.now() + 30000;
+        let v = await value(query);
+        while (!(v !== undefined && ok(v)) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 300));
+          v = await value(query);
+        }
+        expect({ query, ok: v !== undefined && ok(v), value: v }).toEqual({ query, ok: true, value: v });
+      }
+      // Route labels are patterns, never raw URLs with ids in them.
+      const routes = await prometheus.api<{ result: { metric: { route: string } }[] }>(
+        `query?query=${encodeURIComponent('http_requests_total')}`,
+      );
+      expect(routes.result.every((r) => !/[0-9a-f]{8}-[0-9a-f]{4}/.test(r.metric.route))).toBe(true);
+    } finally {
+      socket.close();
+    }
   });
 });

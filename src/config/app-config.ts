@@ -36,6 +36,8 @@ export interface AppConfig {
   shutdownDrainMs: number;
   /** PostgreSQL statement timeout (server side) and, a little longer, the client-side query timeout. */
   dbStatementTimeoutMs: number;
+  /** The worker's /metrics port (the API serves /metrics on its own port). */
+  metricsPort: number;
 }
 
 export class ConfigError extends Error {
@@ -197,5 +199,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     instanceTtlMs: int(env, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1000, 600_000),
     shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000),
     dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
+    metricsPort: int(env, 'METRICS_PORT', 9464, 0, 65535),
   };
 }

@@ -1,5 +1,6 @@
 import { mockOf } from '../../test/unit/mocks';
 import { EventBus } from '../common/events';
+import { Metrics } from '../common/metrics';
 import { DeliveryOutbox } from './delivery-outbox';
 import {
   DuplicateInFlightError,
@@ -30,7 +31,7 @@ function setup() {
   const limiter = mockOf<SendRateLimiter>();
   const outbox = mockOf<DeliveryOutbox>();
   const events = mockOf<EventBus>();
-  const batcher = new SendBatcher(repo, limiter, outbox, events);
+  const batcher = new SendBatcher(repo, limiter, outbox, events, new Metrics());
   // Everyone may send everything; every message is stored; seqs count up per chat.
   limiter.take.mockImplementation(
     async (wanted) => new Map([...wanted].map(([s, n]) => [s, { granted: n, retryAfterSec: null }])),

@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import { AppError } from '../common/app-error';
 import { isUnavailable } from '../common/unavailable';
 import { EventBus } from '../common/events';
+import { Metrics } from '../common/metrics';
 import { DeliveryOutbox } from './delivery-outbox';
 import { MessageDto, toMessageDto } from './dto/message.dto';
 import './messages.events';
@@ -54,6 +55,7 @@ export class SendBatcher {
     private readonly rateLimiter: SendRateLimiter,
     private readonly outbox: DeliveryOutbox,
     private readonly events: EventBus,
+    private readonly metrics: Metrics,
   ) {}
 
   submit(send: Omit<NewMessage, 'id'>, originSocketId?: string): Promise<SendResult> {
@@ -160,6 +162,7 @@ export class SendBatcher {
         }
       }
       // The gateway publishes these and acknowledges the outbox entry on the connection that published them.
+      this.metrics.messagesSent.inc(created.length);
       if (created.length) this.events.emit('messages.created', { items: created, delivery: entry });
       else await this.bestEffort(() => this.outbox.ack(entry));
       await this.bestEffort(() => this.rateLimiter.refund(refunds));

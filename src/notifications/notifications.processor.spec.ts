@@ -1,6 +1,7 @@
 import type { Job } from 'bull';
 import { TelegramError } from 'telegraf';
 import { mockOf } from '../../test/unit/mocks';
+import { Metrics } from '../common/metrics';
 import { AppConfig, loadConfig } from '../config/app-config';
 import { MessagesRepository, UnreadForNotification } from '../messages/messages.repository';
 import { PresenceStore } from '../presence/presence.store';
@@ -30,7 +31,7 @@ function setup() {
   const links = mockOf<TelegramLinksService>();
   const bot = mockOf<TelegramBotService>();
   (bot as { bot: unknown }).bot = {}; // the bot is configured
-  const processor = new NotificationsProcessor(config, state, messages, presence, links, bot);
+  const processor = new NotificationsProcessor(config, state, messages, presence, links, bot, new Metrics());
   state.lock.mockResolvedValue(0);
   state.takeChatSlot.mockResolvedValue(true);
   state.notifiedSeq.mockResolvedValue(0);

@@ -1,7 +1,8 @@
-import { Process, Processor } from '@nestjs/bull';
+import { OnQueueCompleted, OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Inject, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import { TelegramError } from 'telegraf';
+import { Metrics } from '../common/metrics';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MessagesRepository } from '../messages/messages.repository';
@@ -38,7 +39,19 @@ export class NotificationsProcessor {
     private readonly presence: PresenceStore,
     private readonly links: TelegramLinksService,
     private readonly bot: TelegramBotService,
+    private readonly metrics: Metrics,
   ) {}
+
+  @OnQueueCompleted()
+  onCompleted(_job: Job<NotifyJob>, outcome: NotifyOutcome): void {
+    this.metrics.jobs.inc({ outcome });
+  }
+
+  /** A failure Bull will retry counts as "retry"; the last attempt's as "failed". */
+  @OnQueueFailed()
+  onFailed(job: Job<NotifyJob>): void {
+    this.metrics.jobs.inc({ outcome: job.attemptsMade >= (job.opts.attempts ?? 1) ? 'failed' : 'retry' });
+  }
 
   @Process(NOTIFY_JOB)
   async notify(job: Job<NotifyJob>): Promise<NotifyOutcome> {

@@ -16,6 +16,7 @@ import { AccessService } from '../chats/access.service';
 import { unavailable } from '../common/app-error';
 import { OnAppEvent } from '../common/events';
 import { Lifecycle } from '../common/lifecycle';
+import { Metrics } from '../common/metrics';
 import { isUnavailable } from '../common/unavailable';
 import { Ack, toAck } from '../common/socket-ack';
 import { AppConfig } from '../config/app-config';
@@ -95,6 +96,7 @@ export class RealtimeGateway
     private readonly outbox: DeliveryOutbox,
     private readonly delivery: MessageDelivery,
     private readonly lifecycle: Lifecycle,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -126,6 +128,9 @@ export class RealtimeGateway
       this.endSessionHere(payload.userId, payload.sessionId, payload.reason),
     );
     this.server = server;
+    this.metrics.gauge('socket_connected', 'Sockets connected to this instance.', [], (set) =>
+      set(server.engine.clientsCount),
+    );
     this.presence.start(() =>
       [...server.sockets.sockets.values()].map((s) => ({ userId: s.data.user.userId, socketId: s.id })),
     );
@@ -189,19 +194,19 @@ export class RealtimeGateway
       .catch((err) => this.logger.error(err));
 
     socket.on('message:send', (payload, ack) =>
-      this.reply(ack, async () => {
+      this.reply('message:send', ack, async () => {
         const send = parseSendMessage(payload);
         return (await this.messages.send(userId, send.chatId, send, socket.id)).message;
       }),
     );
     socket.on('message:read', (payload, ack) =>
-      this.reply(ack, async () => {
+      this.reply('message:read', ack, async () => {
         const { chatId, seq } = parseMarkRead(payload);
         return this.messages.markRead(userId, chatId, seq);
       }),
     );
     socket.on('typing', (payload, ack) =>
-      this.reply(ack, async () => {
+      this.reply('typing', ack, async () => {
         const { chatId, isTyping } = parseTyping(payload);
         const { members } = await this.access.requireMember(chatId, userId);
         socket.data.typing ??= new TypingThrottle();
@@ -332,10 +337,17 @@ export class RealtimeGateway
     (exceptSocketId ? target.except(exceptSocketId) : target).emit(event, ...args);
   }
 
-  /** Runs a handler and acknowledges with its result or error; nothing escapes to the socket. */
-  private reply<T>(ack: ((reply: Ack<T>) => void) | undefined, handler: () => Promise<T>): void {
+  /** Runs a handler and acknowledges with its result or error (counted and timed); nothing escapes to the socket. */
+  private reply<T>(
+    event: keyof ClientToServerEvents,
+    ack: ((reply: Ack<T>) => void) | undefined,
+    handler: () => Promise<T>,
+  ): void {
+    const end = this.metrics.socketDuration.startTimer({ event });
     const run = this.lifecycle.draining ? () => Promise.reject(this.lifecycle.refusal()) : handler;
     void toAck(run, (err) => this.logger.error(err instanceof Error ? err.stack : err)).then((reply) => {
+      end();
+      this.metrics.socketEvents.inc({ event, outcome: reply.ok ? 'ok' : 'error' });
       if (typeof ack === 'function') ack(reply);
     });
   }

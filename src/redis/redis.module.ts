@@ -1,4 +1,13 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { Metrics } from '../common/metrics';
 import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -27,9 +36,20 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
   return client;
 }
 
+/** Reports redis_up (1 while the command connection is ready) and closes the connection at shutdown. */
 @Injectable()
-class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly metrics: Metrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.gauge('redis_up', 'Whether the Redis command connection is ready.', [], (set) =>
+      set(this.redis.status === 'ready' ? 1 : 0),
+    );
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -43,7 +63,7 @@ class RedisCloser implements OnApplicationShutdown {
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => createRedisClient(config.redisUrl),
     },
-    RedisCloser,
+    RedisLifecycle,
   ],
   exports: [REDIS],
 })

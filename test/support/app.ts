@@ -18,6 +18,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Most tests register many users from one IP; the throttling tests lower these on their own instance.
     THROTTLE_AUTH_PER_MINUTE: '100000',
     THROTTLE_SEND_PER_10S: '100000',
+    // Workers of parallel test runs must not fight over the default metrics port.
+    METRICS_PORT: '0',
     ...overrides,
   };
 }
