@@ -5,9 +5,12 @@ import { MembershipService } from '../chats/membership.service';
 import { AppError } from '../common/app-error';
 import { EventBus } from '../common/events';
 import { HistoryPageDto, HistoryQueryDto, MessageDto, ReceiptDto, toMessageDto } from './dto/message.dto';
-import './messages.events';
+import type { CreatedMessage } from './messages.events';
 import { Message, MessagesRepository } from './messages.repository';
 import { SendBatcher } from './send-batcher';
+
+/** A pub/sub catch-up re-sends at most this many recent messages per chat. */
+const RECENT_PER_CHAT = 500;
 
 export interface SendInput {
   text: string;
@@ -76,6 +79,15 @@ export class MessagesService {
    * is soft), so `offset` N is exactly "seq > N": every mode is a range scan on (chat_id, seq) and costs the
    * same at any depth.
    */
+  /** Messages created since `since` in these users' chats, addressed to each chat's members (oldest first). */
+  async recentFor(userIds: string[], since: Date): Promise<CreatedMessage[]> {
+    const rows = await this.messages.recentInChatsOf(userIds, since, RECENT_PER_CHAT);
+    return rows.map(({ memberIds, readAllSeq, ...m }) => ({
+      message: toMessageDto(m, readAllSeq),
+      recipientIds: memberIds,
+    }));
+  }
+
   async history(userId: string, chatId: string, query: HistoryQueryDto): Promise<HistoryPageDto> {
     const modes = [query.offset, query.beforeSeq, query.afterSeq].filter((v) => v !== undefined).length;
     if (modes > 1) {

@@ -7,6 +7,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import type { Server as HttpServer } from 'http';
 import Redis from 'ioredis';
 import { Server, Socket } from 'socket.io';
 import '../auth/auth.events';
@@ -33,7 +34,8 @@ import '../presence/presence.events';
 import type { PresenceChangedEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
 import { createRedisAdapter } from './redis-adapter';
-import { userRoom } from './rooms';
+import { MessageFanout } from './message-fanout';
+import { fanoutChannel, userRoom } from './rooms';
 import {
   ClientToServerEvents,
   InterServerEvents,
@@ -52,6 +54,9 @@ const ACK_EVERY_MS = 100;
 
 /** After SIGTERM, how long readiness says 503 while everything is still served. */
 const READINESS_GRACE_MS = 1000;
+
+/** Between server:shutdown and closing the transports. */
+const MOVE_GRACE_MS = 250;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -76,6 +81,7 @@ export class RealtimeGateway
   private readonly logger = new Logger(RealtimeGateway.name);
   private server?: AppServer;
   private pub?: Redis;
+  private fanout?: MessageFanout;
   private closeAdapter?: () => Promise<void>;
   private expirySweep?: NodeJS.Timeout;
   /** Set once clients have been told to move: their disconnects are not offline transitions. */
@@ -99,16 +105,25 @@ export class RealtimeGateway
     private readonly metrics: Metrics,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const server: AppServer = new Server(this.http.httpAdapter.getHttpServer(), {
       path: '/socket.io',
       // Same ceiling as REST bodies: a 4096-character message fits many times over.
       maxHttpBufferSize: this.config.bodyLimitBytes,
     });
-    const redis = createRedisAdapter(this.config.redisUrl);
+    const redis = createRedisAdapter(this.config.redisUrl, this.presence.instanceId);
     server.adapter(redis.adapter);
     this.pub = redis.pub;
     this.closeAdapter = redis.close;
+    this.fanout = new MessageFanout(
+      server,
+      redis.pub,
+      redis.sub,
+      fanoutChannel(this.config.redisUrl),
+      this.presence.instanceId,
+      (userIds, since) => this.messages.recentFor(userIds, since),
+    );
+    await this.fanout.start();
     // A missing, bad or revoked token never connects: the client gets connect_error.
     // Redis down is "try again" (UNAVAILABLE), never "your token is bad" (UNAUTHORIZED).
     server.use((socket, next) => {
@@ -166,7 +181,14 @@ export class RealtimeGateway
     this.delivery.stop();
     if (this.server) {
       this.server.local.emit('server:shutdown', { reconnectAfterMs: 0 });
+      // A client that reads the event and the close in one go may drop the event (socket.io-client hands
+      // packets on a tick later): give it a moment to read the event, and to move by itself.
+      await sleep(MOVE_GRACE_MS);
       for (const socket of this.server.sockets.sockets.values()) socket.conn.close();
+      // A WebSocket close waits for the peer's reply (ws: up to 30 s); a busy or gone client must not hold the
+      // process: what has not closed within a second is cut, with every other lingering HTTP connection.
+      for (let waited = 0; this.server.engine.clientsCount > 0 && waited < 1000; waited += 50) await sleep(50);
+      (this.http.httpAdapter.getHttpServer() as HttpServer).closeAllConnections();
     }
     // What is left of this instance in presence is swept once its heartbeat is stale; the clients that moved
     // are online elsewhere by then, so nobody flickers offline.
@@ -265,9 +287,7 @@ export class RealtimeGateway
    */
   @OnAppEvent('messages.created')
   onMessagesCreated({ items, delivery }: MessagesCreatedEvent): void {
-    // One broadcast to many rooms reaches each socket once, however many of the rooms it is in.
-    for (const { message, recipientIds, originSocketId } of items)
-      this.emitTo(recipientIds, 'message:new', message, originSocketId);
+    this.fanout?.publish(items);
     if (!delivery) return;
     this.published.push(delivery);
     this.ackTimer ??= setTimeout(() => this.ackPublished(), ACK_EVERY_MS);
@@ -324,17 +344,16 @@ export class RealtimeGateway
     this.emitTo(recipientIds, 'presence', { userId, online, lastSeenAt });
   }
 
-  /** Every server-to-client event goes out here, to the users' rooms on all instances. */
+  /** Every server-to-client event but message:new (MessageFanout) goes out here, to the users' rooms everywhere. */
   private emitTo<E extends keyof ServerToClientEvents>(
     userIds: string[],
     event: E,
     payload: Parameters<ServerToClientEvents[E]>[0],
-    exceptSocketId?: string,
   ): void {
     if (!this.server || userIds.length === 0) return;
     const target = this.server.to(userIds.map(userRoom));
     const args = [payload] as Parameters<ServerToClientEvents[E]>;
-    (exceptSocketId ? target.except(exceptSocketId) : target).emit(event, ...args);
+    target.emit(event, ...args);
   }
 
   /** Runs a handler and acknowledges with its result or error (counted and timed); nothing escapes to the socket. */

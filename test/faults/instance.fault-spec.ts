@@ -144,7 +144,20 @@ describe('an API instance going away mid-load', () => {
     });
 
     it('sends server:shutdown { reconnectAfterMs } to every socket before closing it', () => {
-      const notWarned = [...driver.senders.keys()].filter((id) => {
+      // Only the senders whose socket was on A when it got SIGTERM (after the SIGKILL run some may have
+      // stayed on B): their last connect/disconnect on A before the signal was a connect.
+      const onA = [...driver.senders.keys()].filter((id) => {
+        const before = driver.events.filter(
+          (e) =>
+            e.user === id &&
+            e.url === a().url &&
+            e.at < termAt &&
+            (e.type === 'connect' || e.type === 'disconnect'),
+        );
+        return before.length > 0 && before[before.length - 1].type === 'connect';
+      });
+      expect(onA.length).toBeGreaterThan(0);
+      const notWarned = onA.filter((id) => {
         const mine = driver.events.filter((e) => e.user === id && e.url === a().url && e.at >= termAt);
         const warned = mine.find((e) => e.type === 'server:shutdown');
         const closed = mine.find((e) => e.type === 'disconnect');

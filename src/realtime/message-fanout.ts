@@ -1,0 +1,115 @@
+import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { Server } from 'socket.io';
+import type { CreatedMessage } from '../messages/messages.events';
+import { USER_ROOM_PREFIX, userRoom } from './rooms';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from './socket-events';
+
+type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** What a catch-up re-sends: messages created since then in the chats of these users. */
+export type RecentMessages = (userIds: string[], since: Date) => Promise<CreatedMessage[]>;
+
+/**
+ * A catch-up looks back this far before the moment the subscriber connection went away: a publication that was
+ * in flight then, and the clock difference between this host and PostgreSQL's (createdAt is PostgreSQL's).
+ */
+const CATCH_UP_MARGIN_MS = 5000;
+const CATCH_UP_ATTEMPTS = 5;
+const CATCH_UP_RETRY_MS = 1000;
+
+/**
+ * message:new, the hottest event, with one Redis publication per committed batch instead of one per message
+ * through the adapter: this instance delivers to its own sockets at once, and the others get the whole batch
+ * in one message on a channel of their own. An instance recognises its own publications by their first bytes
+ * and skips them without decoding. The channel is subscribed on the adapter's subscriber connection, so
+ * message:new and the adapter's other events (message:updated, receipts, ...) reach every instance in the order
+ * they were published.
+ *
+ * Pub/sub delivers to whoever is subscribed at that moment: while this instance's subscriber connection is away
+ * (Redis restarted, a network blip) other instances' publications pass it by, and a Redis that restarted
+ * empty has also lost the delivery outbox. So when the connection is back and subscribed again, this instance
+ * re-sends to its own sockets what was created meanwhile in their users' chats (clients de-duplicate by id).
+ */
+export class MessageFanout {
+  private readonly logger = new Logger(MessageFanout.name);
+  private readonly self: Buffer;
+  /** When the subscriber connection went away, until the catch-up after it is back has run. */
+  private lostAt?: number;
+  private catchingUp = false;
+
+  constructor(
+    private readonly server: AppServer,
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly channel: string,
+    instanceId: string,
+    private readonly recent: RecentMessages,
+  ) {
+    this.self = Buffer.from(`${instanceId}\n`);
+  }
+
+  async start(): Promise<void> {
+    this.sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
+      if (channel.toString() !== this.channel) return; // the adapter's own request channels
+      if (payload.subarray(0, this.self.length).equals(this.self)) return; // delivered here already
+      try {
+        const items = JSON.parse(payload.subarray(payload.indexOf(10) + 1).toString()) as CreatedMessage[];
+        this.deliverHere(items);
+      } catch (err) {
+        this.logger.warn(`bad fan-out payload: ${String(err)}`);
+      }
+    });
+    this.sub.on('close', () => (this.lostAt ??= Date.now()));
+    this.sub.on('ready', () => void this.catchUp());
+    await this.sub.subscribe(this.channel);
+  }
+
+  private async catchUp(): Promise<void> {
+    if (this.lostAt === undefined || this.catchingUp) return;
+    this.catchingUp = true;
+    try {
+      for (let attempt = 1; this.lostAt !== undefined && attempt <= CATCH_UP_ATTEMPTS; attempt++) {
+        const since: Date = new Date(this.lostAt - CATCH_UP_MARGIN_MS);
+        try {
+          // ioredis re-subscribes by itself on reconnect; once this is answered, that has happened too.
+          await this.sub.subscribe(this.channel);
+          if (this.sub.status !== 'ready') return; // gone again: the next 'ready' starts over
+          this.lostAt = undefined;
+          const items = await this.recent(this.localUsers(), since);
+          this.deliverHere(items);
+          if (items.length) this.logger.warn(`re-sent ${items.length} messages after the pub/sub connection was away`);
+        } catch (err) {
+          this.lostAt ??= since.getTime() + CATCH_UP_MARGIN_MS;
+          this.logger.warn(`catch-up after a pub/sub gap failed (attempt ${attempt}): ${String(err)}`);
+          await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
+        }
+      }
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+
+  /** The users with a socket on this instance (every socket is in its user's room). */
+  private localUsers(): string[] {
+    const users: string[] = [];
+    for (const room of this.server.of('/').adapter.rooms.keys())
+      if (room.startsWith(USER_ROOM_PREFIX)) users.push(room.slice(USER_ROOM_PREFIX.length));
+    return users;
+  }
+
+  publish(items: CreatedMessage[]): void {
+    this.deliverHere(items);
+    this.pub
+      .publish(this.channel, Buffer.concat([this.self, Buffer.from(JSON.stringify(items))]))
+      .catch((err) => this.logger.warn(`fan-out publish: ${String(err)}`));
+  }
+
+  /** One broadcast per message to its members' rooms: each socket once, whatever rooms it is in. */
+  private deliverHere(items: CreatedMessage[]): void {
+    for (const { message, recipientIds, originSocketId } of items) {
+      const target = this.server.local.to(recipientIds.map(userRoom));
+      (originSocketId ? target.except(originSocketId) : target).emit('message:new', message);
+    }
+  }
+}
