@@ -3,6 +3,7 @@ import { RunningApp, startApp, twoInstances } from './support/app';
 import { Api, registerUser, TestUser } from './support/http';
 import Redis from 'ioredis';
 import { connectSocket, eventually, settle } from './support/sockets';
+import { PresenceService } from '../src/presence/presence.service';
 
 describe('messages: idempotency, sequencing, history (two instances)', () => {
   const env = twoInstances();
@@ -181,7 +182,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     );
     const redis = new Redis(process.env.TEST_REDIS_URL!);
     try {
-      await redis.zadd('delivery:outbox', Date.now() - 2000, `${crypto.randomUUID()}|${id}`);
+      await redis.zadd('delivery:outbox', Date.now() - 2000, `${crypto.randomUUID()}|${Date.now() - 2000}|${id}`);
       const delivered = await bobSocket.waitFor('message:new', (m) => m.id === id, 5000);
       expect(delivered).toMatchObject({ id, chatId, text: 'lost?', senderId: alice.id });
       await eventually(async () => (await redis.zcard('delivery:outbox')) === 0);
@@ -190,6 +191,79 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     }
     await settle();
     expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(1); // published once, not by both
+  });
+
+  it('a batch with no rows yet is kept (its statement may commit late), then fenced once older than any statement', async () => {
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
+    const chatId = await directChat(alice, bob);
+    const bobSocket = await connect(env.b, bob);
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      // What a stalled PostgreSQL leaves: an entry whose statement has not committed yet, and commits later.
+      const late = { batch: crypto.randomUUID(), id: crypto.randomUUID() };
+      const lateEntry = `${late.batch}|${Date.now() - 2000}|${late.id}`;
+      // And one whose statement never reaches PostgreSQL: recorded long before any statement could still run.
+      const lost = { batch: crypto.randomUUID(), id: crypto.randomUUID() };
+      const lostEntry = `${lost.batch}|${Date.now() - 60_000}|${lost.id}`;
+      await redis.zadd('delivery:outbox', Date.now() - 2000, lateEntry, Date.now() - 2000, lostEntry);
+
+      await eventually(async () => (await redis.zscore('delivery:outbox', lostEntry)) === null);
+      const fenced = await db.query(`SELECT batch_id FROM send_fences WHERE batch_id = $1`, [lost.batch]);
+      expect(fenced).toHaveLength(1);
+      // The statement that was given up can no longer commit: it fails on the fence, rolled back whole.
+      await expect(
+        db.query(
+          `WITH fence AS (INSERT INTO send_fences (batch_id) VALUES ($1))
+           INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text) VALUES ($2, $3, 999, $4, 'fenced', 'x')`,
+          [lost.batch, lost.id, chatId, alice.id],
+        ),
+      ).rejects.toMatchObject({ code: '23505', constraint: 'PK_send_fences' });
+      expect(await db.query(`SELECT 1 FROM messages WHERE id = $1`, [lost.id])).toHaveLength(0);
+
+      await settle(2000); // several sweeps have looked at the young entry by now
+      expect(await redis.zscore('delivery:outbox', lateEntry)).not.toBeNull();
+      await db.query(
+        `WITH fence AS (INSERT INTO send_fences (batch_id) VALUES ($1)),
+              bump AS (UPDATE chats SET last_seq = last_seq + 1 WHERE id = $2 RETURNING last_seq)
+         INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text)
+         SELECT $3, $2, last_seq, $4, 'late', 'late commit' FROM bump`,
+        [late.batch, chatId, late.id, alice.id],
+      );
+      const delivered = await bobSocket.waitFor('message:new', (m) => m.id === late.id, 5000);
+      expect(delivered).toMatchObject({ id: late.id, text: 'late commit' });
+      await eventually(async () => (await redis.zscore('delivery:outbox', lateEntry)) === null);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it("after its pub/sub connection was away, an instance re-sends to its sockets what it may have missed", async () => {
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
+    const chatId = await directChat(alice, bob);
+    const bobSocket = await connect(env.b, bob);
+    // A publication B never saw: the row is there, nothing announced it.
+    const id = crypto.randomUUID();
+    await db.query(
+      `WITH bump AS (UPDATE chats SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1 RETURNING last_seq)
+       INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text) SELECT $2, $1, last_seq, $3, 'missed', 'while away' FROM bump`,
+      [chatId, id, alice.id],
+    );
+    await settle();
+    expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(0);
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      const name = `socket.io-sub:${env.b.app.get(PresenceService).instanceId}`;
+      const line = ((await redis.client('LIST')) as string).split('\n').find((l) => l.includes(` name=${name} `));
+      expect(line).toBeDefined();
+      await redis.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]);
+    } finally {
+      await redis.quit();
+    }
+    const delivered = await bobSocket.waitFor('message:new', (m) => m.id === id, 5000);
+    expect(delivered).toMatchObject({ id, chatId, text: 'while away', senderId: alice.id });
+    expect(bobSocket.connected).toBe(true); // the socket itself never noticed
   });
 
   it('history by offset, by beforeSeq and by afterSeq; bad parameters are 400', async () => {

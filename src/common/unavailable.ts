@@ -28,12 +28,16 @@ const MESSAGES = [
   /the database system is (starting up|shutting down|in recovery mode)/i,
 ];
 
+/** An outage-class failure raised by the app itself (answered like any other outage: 503 / UNAVAILABLE). */
+export class UnavailableError extends Error {}
+
 /**
  * Whether an error means PostgreSQL or Redis is unreachable or too slow (an outage: 503, retry later) rather
  * than a bug (500) or a bad request. The one place that decides it, for REST, sockets and handshakes.
  */
 export function isUnavailable(err: unknown): boolean {
   for (let e: any = err, depth = 0; e && depth < 4; e = e.cause ?? e.driverError, depth++) {
+    if (e instanceof UnavailableError) return true;
     if (e instanceof QueryFailedError && e.driverError) continue;
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (code && (NODE_UNAVAILABLE.has(code) || PG_UNAVAILABLE.test(code))) return true;

@@ -7,6 +7,7 @@ import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventBus } from '../common/events';
+import { isUnavailable } from '../common/unavailable';
 import { Transactions, Tx } from '../database/transactions';
 import { CHAT_MEMBERS_INLINE_MAX, ChatViews } from '../inbox/chat-views';
 import '../inbox/inbox.events';
@@ -209,14 +210,15 @@ export class GroupsService {
     try {
       const result = await this.transactions.run((tx) =>
         work(tx, async (chatId, event) => ({
-          message: await this.messages.insertSystem(tx, id, chatId, event),
+          message: await this.messages.insertSystem(tx, id, chatId, event, DeliveryOutbox.batchIdOf(entry)),
           entry,
         })),
       );
       if (!result.line) await this.outbox.ack(entry);
       return result;
     } catch (err) {
-      await this.outbox.ack(entry).catch(() => undefined); // nothing was stored
+      // A refusal stored nothing; after an outage the commit may have happened (the sweeper settles it).
+      if (!isUnavailable(err)) await this.outbox.ack(entry).catch(() => undefined);
       throw err;
     }
   }

@@ -19,15 +19,18 @@ return stale`;
  * are recorded here; after the messages are published to the sockets, the entry is acknowledged — on the very
  * connection that published them, so Redis can only see the acknowledgement after the publication. An entry
  * left behind (the instance died, or stalled, between the commit and the publish) is published again by
- * another instance within about REDELIVER_AFTER_MS; ids whose statement never committed simply find no rows.
- * Clients de-duplicate by message id, as the contract says.
+ * another instance within about REDELIVER_AFTER_MS. An entry whose messages are not (yet) stored may belong to a
+ * statement still queued in front of a stalled PostgreSQL: the sweeper fences it (send_fences) before it gives
+ * up on it, so that statement can no longer commit. Clients de-duplicate by message id, as the contract says.
+ *
+ * An entry is `batchId|recordedAtMs|id,id,...`; the batch id is the one the statement writes to send_fences.
  */
 @Injectable()
 export class DeliveryOutbox {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async record(messageIds: string[]): Promise<string> {
-    const entry = `${randomUUID()}|${messageIds.join(',')}`;
+    const entry = `${randomUUID()}|${Date.now()}|${messageIds.join(',')}`;
     await this.redis.zadd(OUTBOX, Date.now(), entry);
     return entry;
   }
@@ -42,7 +45,15 @@ export class DeliveryOutbox {
     return (await this.redis.eval(CLAIM, 1, OUTBOX, Date.now(), REDELIVER_AFTER_MS, limit)) as string[];
   }
 
+  static batchIdOf(entry: string): string {
+    return entry.split('|', 1)[0];
+  }
+
+  static recordedAtOf(entry: string): number {
+    return Number(entry.split('|', 2)[1]);
+  }
+
   static idsOf(entry: string): string[] {
-    return entry.slice(entry.indexOf('|') + 1).split(',');
+    return entry.split('|', 3)[2].split(',');
   }
 }

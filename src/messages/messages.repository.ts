@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { UnavailableError } from '../common/unavailable';
 import { uniqueViolation } from '../database/postgres-errors';
 import { updateReturning } from '../database/sql';
 import { Tx } from '../database/transactions';
@@ -32,7 +33,9 @@ const COLUMNS = columns();
  * check; AccessService only explains a refusal): a non-member's message takes no seq and gets no row back.
  */
 const SEND_BATCH_SQL = `
-WITH input AS (
+WITH fence AS (
+  INSERT INTO send_fences (batch_id) VALUES ($6::uuid)
+), input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[])
     WITH ORDINALITY AS t(id, chat_id, sender_id, client_msg_id, text, ord)
 ), existing AS (
@@ -73,7 +76,9 @@ SELECT 'members', NULL, b.id, b.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NU
  * a created_at that keeps the chat's order, and the actor's read mark moved past it.
  */
 const SYSTEM_SQL = `
-WITH bump AS (
+WITH fence AS (
+  INSERT INTO send_fences (batch_id) VALUES ($6::uuid)
+), bump AS (
   UPDATE chats SET last_seq = last_seq + 1, updated_at = greatest(clock_timestamp(), updated_at)
    WHERE id = $1 RETURNING last_seq, updated_at
 ), inserted AS (
@@ -103,6 +108,15 @@ export type SendOutcome =
 
 export class DuplicateInFlightError extends Error {}
 
+/** The redelivery sweeper gave this batch up (see DeliveryOutbox) before its statement reached PostgreSQL. */
+export class SendFencedError extends UnavailableError {
+  constructor() {
+    super('the send reached PostgreSQL after its delivery outbox entry was given up; retry it');
+  }
+}
+
+const PK_SEND_FENCES = 'PK_send_fences';
+
 /** A message not yet read by a user, with what a notification shows about it. */
 export interface UnreadForNotification {
   seq: number;
@@ -121,7 +135,8 @@ export class MessagesRepository {
    * Stores a batch of sends (see SEND_BATCH_SQL). Throws DuplicateInFlightError when another transaction was
    * storing one of the same (sender, clientMsgId) at the same moment: nothing was stored; run it again.
    */
-  async insertBatch(sends: NewMessage[]): Promise<SendOutcome[]> {
+  /** `batchId`: the DeliveryOutbox entry's; the statement fails with SendFencedError if that batch was fenced. */
+  async insertBatch(sends: NewMessage[], batchId: string): Promise<SendOutcome[]> {
     const pool = (this.db.driver as PostgresDriver).master as Pool;
     let rows: (Message & { status: string; ord: string | null; memberIds: string[] | null })[];
     try {
@@ -135,10 +150,13 @@ export class MessagesRepository {
           sends.map((s) => s.senderId),
           sends.map((s) => s.clientMsgId),
           sends.map((s) => s.text),
+          batchId,
         ],
       }));
     } catch (err) {
-      if (uniqueViolation(err) === UQ_MESSAGES_SENDER_CLIENT_MSG_ID) throw new DuplicateInFlightError();
+      const violated = uniqueViolation(err);
+      if (violated === UQ_MESSAGES_SENDER_CLIENT_MSG_ID) throw new DuplicateInFlightError();
+      if (violated === PK_SEND_FENCES) throw new SendFencedError();
       throw err;
     }
     const members = new Map<string, string[]>();
@@ -155,15 +173,46 @@ export class MessagesRepository {
     return outcomes;
   }
 
-  async insertSystem(tx: Tx, id: string, chatId: string, system: SystemEvent): Promise<Message> {
-    const [row]: Message[] = await tx.query(SYSTEM_SQL, [
-      chatId,
-      id,
-      system.actorId,
-      JSON.stringify(system),
-      `system-${id}`,
+  async insertSystem(
+    tx: Tx,
+    id: string,
+    chatId: string,
+    system: SystemEvent,
+    batchId: string,
+  ): Promise<Message> {
+    try {
+      const [row]: Message[] = await tx.query(SYSTEM_SQL, [
+        chatId,
+        id,
+        system.actorId,
+        JSON.stringify(system),
+        `system-${id}`,
+        batchId,
+      ]);
+      return row;
+    } catch (err) {
+      if (uniqueViolation(err) === PK_SEND_FENCES) throw new SendFencedError();
+      throw err;
+    }
+  }
+
+  /**
+   * Makes sure none of these batches can still commit: a statement that has written its fence row is waited
+   * for (and then the row is taken); one that has not yet will fail on the row written here.
+   */
+  async fence(batchIds: string[]): Promise<void> {
+    if (batchIds.length === 0) return;
+    await this.db.query(
+      `INSERT INTO send_fences (batch_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING`,
+      [batchIds],
+    );
+  }
+
+  /** Fence rows older than any statement could still be; what a purged row fenced has long been settled. */
+  async purgeFences(olderThanSec: number): Promise<void> {
+    await this.db.query(`DELETE FROM send_fences WHERE created_at < now() - make_interval(secs => $1)`, [
+      olderThanSec,
     ]);
-    return row;
   }
 
   async findBySender(senderId: string, clientMsgId: string): Promise<Message | null> {
@@ -177,6 +226,32 @@ export class MessagesRepository {
   async findByIds(ids: string[]): Promise<Message[]> {
     if (ids.length === 0) return [];
     return this.db.query(`SELECT ${COLUMNS} FROM messages WHERE id = ANY($1) ORDER BY chat_id, seq`, [ids]);
+  }
+
+  /**
+   * Messages created since `since` in the chats of these users, with each chat's members and lowest read mark:
+   * what an instance re-sends to its own sockets after its pub/sub connection was away. Only chats active since
+   * then (updated_at), and in each at most its last `perChat` messages (seq range: an index range, not a scan).
+   */
+  async recentInChatsOf(
+    userIds: string[],
+    since: Date,
+    perChat: number,
+  ): Promise<(Message & { memberIds: string[]; readAllSeq: number })[]> {
+    if (userIds.length === 0) return [];
+    return this.db.query(
+      `SELECT ${columns('m.')}, c.member_ids AS "memberIds", c.read_all AS "readAllSeq"
+         FROM (SELECT c.id, c.last_seq,
+                      ARRAY(SELECT user_id FROM chat_members WHERE chat_id = c.id) AS member_ids,
+                      (SELECT coalesce(min(last_read_seq), 0) FROM chat_members WHERE chat_id = c.id) AS read_all
+                 FROM chats c
+                WHERE c.updated_at >= $2
+                  AND c.id IN (SELECT chat_id FROM chat_members WHERE user_id = ANY($1::uuid[]))) c
+         JOIN messages m ON m.chat_id = c.id AND m.seq > c.last_seq - $3
+        WHERE m.created_at >= $2 AND m.deleted_at IS NULL
+        ORDER BY m.chat_id, m.seq`,
+      [userIds, since, perChat],
+    );
   }
 
   async findById(id: string): Promise<Message | null> {

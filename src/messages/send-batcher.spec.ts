@@ -79,9 +79,9 @@ describe('SendBatcher', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const original = t.repo.insertBatch.getMockImplementation()!;
-    t.repo.insertBatch.mockImplementationOnce(async (sends) => {
+    t.repo.insertBatch.mockImplementationOnce(async (sends, batchId) => {
       await gate;
-      return original(sends);
+      return original(sends, batchId);
     });
     const first = t.batcher.submit(send(chat(1), 'a'));
     await new Promise((r) => setImmediate(r)); // the first batch is in flight

@@ -145,7 +145,7 @@ export class SendBatcher {
     }
 
     try {
-      const outcomes = await this.store(allowed.map((p) => p.send));
+      const outcomes = await this.store(allowed.map((p) => p.send), DeliveryOutbox.batchIdOf(entry));
       const refunds = new Map<string, number>();
       const created = [];
       for (const [i, p] of allowed.entries()) {
@@ -186,10 +186,10 @@ export class SendBatcher {
   }
 
   /** A concurrent duplicate on another instance rolls the statement back; the second attempt sees it stored. */
-  private async store(sends: NewMessage[]) {
+  private async store(sends: NewMessage[], batchId: string) {
     for (let attempt = 1; ; attempt++) {
       try {
-        return sends.length ? await this.messages.insertBatch(sends) : [];
+        return sends.length ? await this.messages.insertBatch(sends, batchId) : [];
       } catch (err) {
         if (!(err instanceof DuplicateInFlightError) || attempt === 3) throw err;
       }
