@@ -20,6 +20,8 @@ step "Lint"
 npm run -s lint
 step "Architecture: layer order, no import cycles, no SQL outside repositories"
 npm run -s check:architecture
+step "The README's configuration table names every variable the code reads"
+node scripts/check-config-docs.js
 step "Type-check"
 npx tsc -p tsconfig.json --noEmit
 step "Build"
