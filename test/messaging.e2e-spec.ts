@@ -16,6 +16,25 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     db = env.a.app.get(DataSource);
   });
 
+  /** Alice and Bob in a direct chat, Bob listening on instance B. */
+  async function bobListeningOnB() {
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
+    const chatId = await directChat(alice, bob);
+    return { alice, bob, chatId, bobSocket: await connect(env.b, bob) };
+  }
+
+  /** A committed message nobody published (what a crash or a missed publication leaves); returns its id. */
+  async function storeUnannounced(chatId: string, senderId: string, clientMsgId: string, text: string) {
+    const id = crypto.randomUUID();
+    await db.query(
+      `WITH bump AS (UPDATE chats SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1 RETURNING last_seq)
+       INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text) SELECT $2, $1, last_seq, $3, $4, $5 FROM bump`,
+      [chatId, id, senderId, clientMsgId, text],
+    );
+    return id;
+  }
+
   it('25 concurrent sends of one clientMsgId over REST and sockets on two instances: one row, one delivery, one id', async () => {
     const alice = await registerUser(env.apiA, 'alice');
     const bob = await registerUser(env.apiA, 'bob');
@@ -169,17 +188,9 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
   });
 
   it('a committed batch its instance never published is published by another instance (the delivery outbox)', async () => {
-    const alice = await registerUser(env.apiA, 'alice');
-    const bob = await registerUser(env.apiA, 'bob');
-    const chatId = await directChat(alice, bob);
-    const bobSocket = await connect(env.b, bob);
+    const { alice, chatId, bobSocket } = await bobListeningOnB();
     // What a crash right after the commit leaves behind: the row, and the batch's outbox entry, unacknowledged.
-    const id = crypto.randomUUID();
-    await db.query(
-      `WITH bump AS (UPDATE chats SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
-       INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text) SELECT $2, $1, last_seq, $3, 'orphan', 'lost?' FROM bump`,
-      [chatId, id, alice.id],
-    );
+    const id = await storeUnannounced(chatId, alice.id, 'orphan', 'lost?');
     const redis = new Redis(process.env.TEST_REDIS_URL!);
     try {
       await redis.zadd('delivery:outbox', Date.now() - 2000, `${crypto.randomUUID()}|${Date.now() - 2000}|${id}`);
@@ -194,10 +205,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
   });
 
   it('a batch with no rows yet is kept (its statement may commit late), then fenced once older than any statement', async () => {
-    const alice = await registerUser(env.apiA, 'alice');
-    const bob = await registerUser(env.apiA, 'bob');
-    const chatId = await directChat(alice, bob);
-    const bobSocket = await connect(env.b, bob);
+    const { alice, chatId, bobSocket } = await bobListeningOnB();
     const redis = new Redis(process.env.TEST_REDIS_URL!);
     try {
       // What a stalled PostgreSQL leaves: an entry whose statement has not committed yet, and commits later.
@@ -239,17 +247,9 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
   });
 
   it("after its pub/sub connection was away, an instance re-sends to its sockets what it may have missed", async () => {
-    const alice = await registerUser(env.apiA, 'alice');
-    const bob = await registerUser(env.apiA, 'bob');
-    const chatId = await directChat(alice, bob);
-    const bobSocket = await connect(env.b, bob);
+    const { alice, chatId, bobSocket } = await bobListeningOnB();
     // A publication B never saw: the row is there, nothing announced it.
-    const id = crypto.randomUUID();
-    await db.query(
-      `WITH bump AS (UPDATE chats SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1 RETURNING last_seq)
-       INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text) SELECT $2, $1, last_seq, $3, 'missed', 'while away' FROM bump`,
-      [chatId, id, alice.id],
-    );
+    const id = await storeUnannounced(chatId, alice.id, 'missed', 'while away');
     await settle();
     expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(0);
     const redis = new Redis(process.env.TEST_REDIS_URL!);
