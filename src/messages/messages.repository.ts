@@ -259,28 +259,32 @@ export class MessagesRepository {
     return rows[0] ?? null;
   }
 
-  /** Up to `limit` messages before `beforeSeq` (newest first) or after `afterSeq` (oldest first). */
   /**
-   * A page, and the chat's lowest read mark (for each message's `read`), in one round trip: the mark is an
-   * uncorrelated subquery, computed once. An empty page has no mark (none is needed).
+   * Up to `limit` messages before `beforeSeq` (newest first) or after `afterSeq` (oldest first), whether
+   * `userId` is a member, and the chat's lowest read mark (for each message's `read`), in one round trip: the
+   * membership is checked by the same statement that reads the page (no cache involved, so a removed member
+   * is refused at once), and the page is only read for a member.
    */
   async page(
     chatId: string,
+    userId: string,
     from: { beforeSeq: number } | { afterSeq: number },
     limit: number,
-  ): Promise<{ messages: Message[]; readAllSeq: number }> {
-    const readAll = `(SELECT coalesce(min(last_read_seq), 0) FROM chat_members WHERE chat_id = $1) AS "readAllSeq"`;
-    const rows: (Message & { readAllSeq: number })[] =
-      'beforeSeq' in from
-        ? await this.db.query(
-            `SELECT ${COLUMNS}, ${readAll} FROM messages WHERE chat_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-            [chatId, from.beforeSeq, limit],
-          )
-        : await this.db.query(
-            `SELECT ${COLUMNS}, ${readAll} FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
-            [chatId, from.afterSeq, limit],
-          );
-    return { messages: rows.map(({ readAllSeq: _r, ...m }) => m), readAllSeq: rows[0]?.readAllSeq ?? 0 };
+  ): Promise<{ isMember: boolean; messages: Message[]; readAllSeq: number }> {
+    const [range, order] = 'beforeSeq' in from ? ['seq < $2', 'DESC'] : ['seq > $2', 'ASC'];
+    const rows: (Message & { isMember: boolean; readAllSeq: number })[] = await this.db.query(
+      `SELECT me.is_member AS "isMember", me.read_all AS "readAllSeq", p.*
+         FROM (SELECT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $4) AS is_member,
+                      (SELECT coalesce(min(last_read_seq), 0) FROM chat_members WHERE chat_id = $1) AS read_all) me
+         LEFT JOIN LATERAL (
+           SELECT ${COLUMNS} FROM messages WHERE chat_id = $1 AND ${range} ORDER BY seq ${order} LIMIT $3
+         ) p ON me.is_member
+        ORDER BY p.seq ${order}`,
+      [chatId, 'beforeSeq' in from ? from.beforeSeq : from.afterSeq, limit, userId],
+    );
+    const { isMember, readAllSeq } = rows[0];
+    const messages = rows.filter((r) => r.id !== null).map(({ isMember: _m, readAllSeq: _r, ...m }) => m);
+    return { isMember, messages, readAllSeq };
   }
 
   /** null when the message is deleted (or gone). */

@@ -95,12 +95,16 @@ export class MessagesService {
         { field: 'offset', errors: ['only one of offset, beforeSeq and afterSeq may be given'] },
       ]);
     }
-    await this.access.requireMember(chatId, userId);
     const { limit } = query;
     const olderFirst = query.beforeSeq !== undefined;
-    const { messages: rows, readAllSeq } = olderFirst
-      ? await this.messages.page(chatId, { beforeSeq: query.beforeSeq! }, limit + 1)
-      : await this.messages.page(chatId, { afterSeq: query.afterSeq ?? query.offset ?? 0 }, limit + 1);
+    const from = olderFirst
+      ? { beforeSeq: query.beforeSeq! }
+      : { afterSeq: query.afterSeq ?? query.offset ?? 0 };
+    const { isMember, messages: rows, readAllSeq } = await this.messages.page(chatId, userId, from, limit + 1);
+    if (!isMember) {
+      await this.access.requireMember(chatId, userId); // 404 or 403, whichever it is
+      throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');
+    }
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     if (olderFirst) page.reverse();
