@@ -2,6 +2,7 @@ import { join } from 'path';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Application } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
@@ -11,6 +12,7 @@ import { Metrics } from './common/metrics';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { buildAsyncApi } from './realtime/asyncapi';
 
 /** Builds the API application; main.ts and the end-to-end tests both boot it through here. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -35,14 +37,24 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   return app;
 }
 
+/** Where the AsyncAPI document is served: outside the /api prefix, next to Swagger UI (/docs) and /docs-json. */
+export const ASYNCAPI_PATH = '/docs/asyncapi';
+
 function setupSwagger(app: NestExpressApplication): void {
+  // The Socket.IO events as AsyncAPI (src/realtime/asyncapi.ts; checked in as docs/asyncapi.json). A plain Express
+  // route: it passes the security headers, the drain gate and the metrics like every other request.
+  const asyncApi = buildAsyncApi();
+  (app.getHttpAdapter().getInstance() as Application).get(ASYNCAPI_PATH, (_req, res) => {
+    res.json(asyncApi);
+  });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Messenger API')
       .setDescription(
         'REST API of the messenger. Register or log in under "auth", press "Authorize" and paste the accessToken. ' +
-          'Real-time events use Socket.IO at /socket.io (see the README).',
+          'Real-time events use Socket.IO at /socket.io: AsyncAPI document at /docs/asyncapi; conventions, errors ' +
+          'and delivery guarantees in docs/api.md.',
       )
       .setVersion('1.0')
       .addBearerAuth()
