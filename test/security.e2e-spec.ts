@@ -255,6 +255,16 @@ describe('privacy by default', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ displayName: 'Pat', groupInvites: 'contacts', email: u.email });
     expect((await env.apiB.as(u.accessToken).get('/users/me')).body).toMatchObject({ displayName: 'Pat' });
+    // One field alone changes only that one; an empty body changes nothing (and is no error).
+    expect((await u.api.patch('/users/me', { groupInvites: 'everyone' })).body).toMatchObject({
+      displayName: 'Pat',
+      groupInvites: 'everyone',
+    });
+    const empty = await u.api.patch('/users/me', {});
+    expect({ status: empty.status, body: empty.body }).toMatchObject({
+      status: 200,
+      body: { displayName: 'Pat', groupInvites: 'everyone' },
+    });
     for (const bad of [
       { groupInvites: 'nobody' },
       { displayName: '' },

@@ -61,7 +61,9 @@ export class UsersRepository {
     id: string,
     changes: { displayName?: string; groupInvites?: GroupInvites },
   ): Promise<UserEntity | null> {
-    if (Object.keys(changes).length) await this.users.update({ id }, changes);
+    // A field given as undefined is not a change (an empty update would be invalid SQL).
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length) await this.users.update({ id }, set);
     return this.users.findOneBy({ id });
   }
 
