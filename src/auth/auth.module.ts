@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import type { Request } from 'express';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
@@ -10,7 +11,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { REDIS } from '../redis/redis.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { UsersModule } from '../users/users.module';
-import { AuthThrottlerGuard } from './auth-throttler.guard';
+import { authAccountOf, AuthThrottlerGuard } from './auth-throttler.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
@@ -40,6 +41,13 @@ import { SessionStore } from './session.store';
             ttl: 60_000,
             limit: config.throttle.authPerMinute,
             getTracker: (req: { ip?: string }) => `ip:${req.ip}`,
+          },
+          {
+            name: 'account',
+            ttl: 60_000,
+            limit: config.throttle.authPerMinute,
+            skipIf: (context) => authAccountOf(context.switchToHttp().getRequest()) === undefined,
+            getTracker: (req) => authAccountOf(req as Request)!,
           },
         ],
         storage: new ThrottlerStorageRedisService(redis),
