@@ -33,6 +33,7 @@ describe('health', () => {
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE' });
     expect(ready.body.details.error).toHaveProperty('database');
+    expect(Number(ready.headers.get('retry-after'))).toBeGreaterThan(0); // an outage, like any other 503
     expect((await api.get('/health')).status).toBe(200);
   });
 });

@@ -13,6 +13,7 @@ import { AppError } from '../common/app-error';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { REDIS } from '../redis/redis.module';
 import { Lifecycle } from '../common/lifecycle';
+import { UNAVAILABLE_RETRY_AFTER_SEC } from '../common/unavailable';
 
 const TIMEOUT_MS = 1500;
 
@@ -52,7 +53,12 @@ export class HealthController {
       ]);
     } catch (err) {
       const details = (err as { response?: unknown }).response;
-      throw new AppError('SERVICE_UNAVAILABLE', 'Not ready: a dependency is unreachable', details);
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        'Not ready: a dependency is unreachable',
+        details,
+        UNAVAILABLE_RETRY_AFTER_SEC,
+      );
     }
   }
 
