@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --quick] [--profile] [--heap-diff] [--node-flags "..."] [--idle N]
+ * npm run bench [-- --quick] [--profile] [--heap-diff] [--node-flags "..."] [--idle N] [--only a,b]
+ *                 [--without-delivery-guarantee]
  *
  * Every scenario runs against the real app (auth, validation, membership, idempotent persist, seq, fan-out
  * through the Redis adapter) and against a bare baseline (test/bench/baseline-server.js), interleaved
@@ -11,6 +12,8 @@
  *
  * --quick is CI's smoke run: short, and it fails only on a crash, a lost or a duplicated message, never on time.
  * --heap-diff runs only the heap-snapshot diff of 1,000 idle sockets (app and baseline), nothing else.
+ * --without-delivery-guarantee runs the app without its delivery outbox and send fence
+ * (test/bench/without-delivery-guarantee.js): compare with a normal run to see what the guarantee costs.
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'fs';
@@ -46,6 +49,7 @@ const option = (name: string): string | undefined => {
 const QUICK = flag('quick');
 const PROFILE = flag('profile');
 const HEAP_DIFF = flag('heap-diff');
+const WITHOUT_GUARANTEE = flag('without-delivery-guarantee');
 
 /**
  * The Node flags production starts the app with. Must match the `node ... dist/main.js` line of
@@ -160,7 +164,16 @@ async function startServer(name: Name, port: number): Promise<Server> {
   const log = openSync(logFile, 'w');
   const proc = spawn(
     process.execPath,
-    [...flags, '--expose-gc', '--require', join(__dirname, 'loop-monitor.js'), entry],
+    [
+      ...flags,
+      '--expose-gc',
+      '--require',
+      join(__dirname, 'loop-monitor.js'),
+      ...(name === 'app' && WITHOUT_GUARANTEE
+        ? ['--require', join(__dirname, 'without-delivery-guarantee.js')]
+        : []),
+      entry,
+    ],
     {
       env: {
         ...process.env,
@@ -1082,6 +1095,8 @@ async function main(): Promise<void> {
   console.log(
     `node flags: app [${APP_NODE_FLAGS.join(' ')}]${option('node-flags') !== undefined ? ' (--node-flags)' : ''}, baseline [${BASELINE_NODE_FLAGS.join(' ')}]`,
   );
+  if (WITHOUT_GUARANTEE)
+    warn('the app runs WITHOUT its delivery outbox and send fence (--without-delivery-guarantee)');
   const load0 = loadavg()[0];
   if (load0 > 0.5) warn(`load average before the run is ${load0.toFixed(2)}: the machine is not quiet`);
 
@@ -1179,6 +1194,7 @@ async function main(): Promise<void> {
         notQuietPct: NOT_QUIET_PCT,
       },
       nodeFlags: { app: APP_NODE_FLAGS, baseline: BASELINE_NODE_FLAGS, startScript: inScript },
+      withoutDeliveryGuarantee: WITHOUT_GUARANTEE,
       when: new Date().toISOString(),
       cores: cpus().length,
       loadAverage: { before: load0, after: loadavg()[0] },
@@ -1342,7 +1358,7 @@ function printSummary(rows: Row[], r: Record<Name, Record<string, any>>): void {
   );
   for (const name of NAMES) {
     console.log(`  ${name}:`);
-    for (const s of r[name].throughput.steps)
+    for (const s of r[name].throughput?.steps ?? [])
       console.log(
         `    ${String(s.offered).padStart(5)} -> ${s.sentPerSec} / ${s.persistedPerSec} / ${s.deliveredPerSec}, p99 ${s.p99}, CPU ${fmt(s.cpuMsPerMsg)} / ${fmt(s.postgresMsPerMsg)} / ${fmt(s.genMsPerMsg)}${stepPassed(s, LATENCY_LIMIT_MS) ? '' : '  (over the limit: ladder stops)'}${s.generatorBound ? '  (generator-bound)' : ''}`,
       );
