@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { RequestMethod } from '@nestjs/common';
 import { Params } from 'nestjs-pino';
+import type { LogFn, Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -21,12 +22,35 @@ export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
-/** JSON logs (pino) with a request id per request (requestIdOf). */
+/**
+ * Nest's own start-up lines (one per module, controller and route, then "successfully started") are details:
+ * at `info`, a process start is the one line that main.ts or worker.ts writes, and the rest is `debug`.
+ */
+const NEST_STARTUP = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'WebSocketsController',
+  'NestApplication',
+]);
+
+function startupDetailsToDebug(this: Logger, args: Parameters<LogFn>, method: LogFn, level: number): void {
+  const first: unknown = args[0];
+  const context =
+    typeof first === 'object' && first !== null ? (first as { context?: unknown }).context : undefined;
+  if (level === this.levels.values.info && typeof context === 'string' && NEST_STARTUP.has(context))
+    return this.debug(...args);
+  return method.apply(this, args);
+}
+
+/** JSON logs (pino) with a request id per request (requestIdOf); Nest's start-up details at debug. */
 export function loggerParams(config: AppConfig): Params {
   return {
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.logLevel,
+      hooks: { logMethod: startupDetailsToDebug },
       genReqId: requestIdOf,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/api/health') },
