@@ -1,10 +1,121 @@
 import { join } from 'path';
+import { ERROR_STATUS, ErrorCode } from '../src/common/app-error';
 import { testEnv, twoInstances } from './support/app';
 import { registerUser } from './support/http';
 import { freePort, Proc, waitForHttp } from './support/processes';
 import { WorkerProcess } from './support/worker';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface Operation {
+  path: string;
+  method: string;
+  op: {
+    summary?: string;
+    security?: Record<string, string[]>[];
+    parameters?: { in: string; name: string }[];
+    requestBody?: unknown;
+    responses: Record<string, any>;
+  };
+}
+
+describe('Swagger documents every operation with its errors', () => {
+  const env = twoInstances();
+  let operations: Operation[];
+
+  beforeAll(async () => {
+    const doc: any = await (await fetch(`${env.a.url}/docs-json`)).json();
+    operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods as Record<string, Operation['op']>).map(([method, op]) => ({
+        path,
+        method,
+        op,
+      })),
+    );
+    documentSchemas = doc.components.schemas;
+  });
+  let documentSchemas: Record<string, { properties?: Record<string, any> }>;
+
+  const name = ({ method, path }: Operation) => `${method.toUpperCase()} ${path}`;
+  const authenticated = ({ op }: Operation) => Boolean(op.security?.some((s) => 'bearer' in s));
+
+  it('a summary everywhere; 401 and 503 where authenticated; 400 where it takes input; Retry-After on 429/503', () => {
+    expect(operations.length).toBeGreaterThanOrEqual(33);
+    const problems: string[] = [];
+    for (const o of operations) {
+      const has = (status: number) => o.op.responses[String(status)] !== undefined;
+      if (!o.op.summary?.trim()) problems.push(`${name(o)}: no summary`);
+      if (authenticated(o) && !has(401)) problems.push(`${name(o)}: authenticated, no 401`);
+      if (authenticated(o) && !has(503)) problems.push(`${name(o)}: authenticated, no 503`);
+      const input = o.op.requestBody !== undefined || (o.op.parameters ?? []).some((p) => p.in !== 'header');
+      if (input && !has(400)) problems.push(`${name(o)}: takes input, no 400`);
+      for (const status of [429, 503])
+        if (has(status) && !o.op.responses[status].headers?.['Retry-After'])
+          problems.push(`${name(o)}: ${status} without Retry-After`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('every error response is the shared error body, with an example for each of its codes', () => {
+    const problems: string[] = [];
+    for (const o of operations) {
+      for (const [status, response] of Object.entries(o.op.responses)) {
+        if (Number(status) < 400) continue;
+        const content = response.content?.['application/json'];
+        if (content?.schema?.$ref !== '#/components/schemas/ErrorResponseDto')
+          problems.push(`${name(o)} ${status}: not ErrorResponseDto`);
+        const examples = Object.values<{ value: any }>(content?.examples ?? {});
+        if (examples.length === 0) problems.push(`${name(o)} ${status}: no example`);
+        for (const { value } of examples) {
+          // The example's code must answer with this status, as the server maps it (app-error.ts).
+          if (ERROR_STATUS[value.code as ErrorCode] !== Number(status) || value.statusCode !== Number(status))
+            problems.push(
+              `${name(o)} ${status}: example ${value.code} is a ${ERROR_STATUS[value.code as ErrorCode]}`,
+            );
+          if (typeof value.message !== 'string' || typeof value.requestId !== 'string')
+            problems.push(`${name(o)} ${status}: example ${value.code} lacks message or requestId`);
+          if (!String(response.description).includes(`\`${value.code}\``))
+            problems.push(`${name(o)} ${status}: ${value.code} is not described`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('the documented auth is the real one: bearer operations answer 401 without a token, the others do not', async () => {
+    const anyId = '00000000-0000-4000-8000-000000000000';
+    const seen: string[] = [];
+    for (const o of operations) {
+      const url = env.a.url + o.path.replace(/\{[^}]+\}/g, anyId);
+      const hasBody = o.op.requestBody !== undefined;
+      const res = await fetch(url, {
+        method: o.method.toUpperCase(),
+        headers: hasBody ? { 'content-type': 'application/json' } : {},
+        body: hasBody ? '{}' : undefined,
+      });
+      const text = await res.text();
+      const code = text.startsWith('{') ? JSON.parse(text).code : undefined;
+      const refused = res.status === 401 && code === 'UNAUTHORIZED';
+      seen.push(
+        `${name(o)}: ${authenticated(o) ? 'bearer' : 'public'}${refused === authenticated(o) ? '' : ' MISMATCH'}`,
+      );
+    }
+    expect(seen.filter((s) => s.endsWith('MISMATCH'))).toEqual([]);
+    expect(seen.filter((s) => s.includes('public')).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('request and response bodies show examples: every property of every schema has one', () => {
+    const missing: string[] = [];
+    for (const [schema, { properties }] of Object.entries(documentSchemas)) {
+      for (const [property, p] of Object.entries(properties ?? {})) {
+        // A nested object shows its own schema's examples.
+        const nested = p.$ref || p.allOf || p.items?.$ref;
+        if (!nested && p.example === undefined) missing.push(`${schema}.${property}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
 
 describe('request ids in error bodies', () => {
   const env = twoInstances();
