@@ -1,11 +1,13 @@
+import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ERROR_STATUS, ErrorCode } from '../src/common/app-error';
-import { testEnv, twoInstances } from './support/app';
+import { RunningApp, startApp, testEnv, twoInstances } from './support/app';
 import { registerUser } from './support/http';
 import { freePort, Proc, waitForHttp } from './support/processes';
 import { WorkerProcess } from './support/worker';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const PACKAGE = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
 
 interface Operation {
   path: string;
@@ -114,6 +116,47 @@ describe('Swagger documents every operation with its errors', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe('GET /api: where everything is', () => {
+  let app: RunningApp;
+  let noDocs: RunningApp;
+  beforeAll(async () => {
+    [app, noDocs] = await Promise.all([startApp(), startApp({ DOCS_ENABLED: 'false' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([app?.close(), noDocs?.close()]);
+  });
+
+  it('answers without a token: name, the version from package.json, and the paths that work', async () => {
+    const res = await fetch(`${app.url}/api`);
+    expect(res.status).toBe(200);
+    const index: any = await res.json();
+    expect(index).toEqual({
+      name: PACKAGE.name,
+      version: PACKAGE.version,
+      docs: '/docs',
+      openapi: '/docs-json',
+      asyncapi: '/docs/asyncapi',
+      health: '/api/health/ready',
+      socketIo: '/socket.io',
+    });
+    for (const path of [index.docs, index.openapi, index.health])
+      expect({ path, status: (await fetch(app.url + path)).status }).toEqual({ path, status: 200 });
+    const engine = await fetch(`${app.url}${index.socketIo}/?EIO=4&transport=polling`);
+    expect(engine.status).toBe(200);
+  });
+
+  it('leaves the docs links out when DOCS_ENABLED=false', async () => {
+    const res = await fetch(`${noDocs.url}/api`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      name: PACKAGE.name,
+      version: PACKAGE.version,
+      health: '/api/health/ready',
+      socketIo: '/socket.io',
+    });
   });
 });
 
