@@ -11,20 +11,9 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiBadRequestResponse,
-  ApiHeader,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiEndpoint } from '../common/api-docs';
 import { IdParam } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -49,8 +38,12 @@ const cookieHeader = ApiHeader({
     '"1": return the refresh token in an HttpOnly cookie (Path=/api/auth, SameSite=Strict) instead of the body (the web client does)',
 });
 
+const authRateLimited = {
+  code: 'RATE_LIMITED',
+  when: 'more than THROTTLE_AUTH_PER_MINUTE register/login/refresh attempts from this client IP in a minute',
+} as const;
+
 @ApiTags('auth')
-@ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Validation failed or malformed JSON' })
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -69,9 +62,24 @@ export class AuthController {
   @Public()
   @UseGuards(AuthThrottlerGuard)
   @Post('register')
+  @ApiEndpoint({
+    summary: 'Create an account',
+    description:
+      "Creates the account and logs it in: the answer carries the new user and a first session's tokens. " +
+      'Email and username are stored in lower case and are unique regardless of case.',
+    public: true,
+    errors: [
+      {
+        code: 'VALIDATION_FAILED',
+        message: 'password must be at least 10 characters long',
+        details: [{ field: 'password', errors: ['password must be at least 10 characters long'] }],
+      },
+      'EMAIL_TAKEN',
+      'USERNAME_TAKEN',
+      authRateLimited,
+    ],
+  })
   @ApiCreatedResponse({ type: AuthResponseDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Email or username taken' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
   @cookieHeader
   async register(
     @Body() dto: RegisterDto,
@@ -85,12 +93,25 @@ export class AuthController {
   @UseGuards(AuthThrottlerGuard)
   @Post('login')
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponseDto })
-  @ApiUnauthorizedResponse({
-    type: ErrorResponseDto,
-    description: 'Same answer for an unknown user and a wrong password',
+  @ApiEndpoint({
+    summary: 'Log in (start a session)',
+    description:
+      'By email or username and password. Every login is a session of its own (one per device), listed by ' +
+      'GET /auth/sessions. Failed logins are limited per account and client IP, and per account from anywhere ' +
+      '(counted like real accounts for unknown logins, so the limits reveal nothing).',
+    public: true,
+    errors: [
+      'INVALID_CREDENTIALS',
+      {
+        code: 'RATE_LIMITED',
+        when:
+          'too many attempts from this client IP in a minute (THROTTLE_AUTH_PER_MINUTE), or too many failed ' +
+          'logins for this account in 15 minutes',
+        message: 'Too many failed logins for this account; try again later',
+      },
+    ],
   })
-  @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
+  @ApiOkResponse({ type: AuthResponseDto })
   @cookieHeader
   async login(
     @Body() dto: LoginDto,
@@ -104,12 +125,16 @@ export class AuthController {
   @UseGuards(AuthThrottlerGuard)
   @Post('refresh')
   @HttpCode(200)
-  @ApiOkResponse({ type: TokensDto, description: 'The presented refresh token is spent; use the new one' })
-  @ApiUnauthorizedResponse({
-    type: ErrorResponseDto,
-    description: 'Invalid or spent token (a spent one revokes its session)',
+  @ApiEndpoint({
+    summary: 'Trade a refresh token for new tokens',
+    description:
+      'Returns a new access token and a new refresh token; the presented refresh token is spent. Presenting ' +
+      'a spent one again means someone holds a copy: the answer is 401 and that session ends (its sockets ' +
+      'get `session:ended` `revoked`). Without `refreshToken` in the body, the refresh_token cookie is used.',
+    public: true,
+    errors: ['REFRESH_TOKEN_INVALID', authRateLimited],
   })
-  @ApiTooManyRequestsResponse({ type: ErrorResponseDto })
+  @ApiOkResponse({ type: TokensDto, description: 'The presented refresh token is spent; use the new one' })
   @cookieHeader
   async refresh(
     @Body() dto: RefreshDto,
@@ -124,29 +149,41 @@ export class AuthController {
     );
   }
 
-  @ApiBearerAuth()
   @Post('logout')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: "The session's access and refresh tokens stop working at once" })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
+  @ApiEndpoint({
+    summary: 'Log out (end this session)',
+    description:
+      "The session's access and refresh tokens stop working at once, on every instance; its open sockets get " +
+      '`session:ended` `logout` and are closed. Also clears the refresh_token cookie.',
+  })
+  @ApiNoContentResponse({ description: 'The session has ended' })
   async logout(@CurrentUser() auth: AuthUser, @Res({ passthrough: true }) res: Response): Promise<void> {
     clearRefreshCookie(res);
     await this.auth.logout(auth);
   }
 
-  @ApiBearerAuth()
   @Get('sessions')
+  @ApiEndpoint({
+    summary: "List the caller's sessions",
+    description:
+      'One per login (device), most recently used first; `current` marks the one making this request.',
+  })
   @ApiOkResponse({ type: [SessionDto] })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
   sessions(@CurrentUser() auth: AuthUser): Promise<SessionDto[]> {
     return this.auth.listSessions(auth);
   }
 
-  @ApiBearerAuth()
   @Delete('sessions/:id')
   @HttpCode(204)
-  @ApiNoContentResponse()
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
+  @ApiEndpoint({
+    summary: 'End one of your sessions',
+    description:
+      "Logs that device out: the session's tokens stop working at once and its sockets get `session:ended` " +
+      '(`revoked`; `logout` when it is the current session).',
+    errors: ['SESSION_NOT_FOUND'],
+  })
+  @ApiNoContentResponse({ description: 'The session has ended' })
   revoke(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<void> {
     return this.auth.revokeSession(auth, id);
   }

@@ -62,6 +62,8 @@ export interface ErrorBody {
   code: ErrorCode;
   details?: unknown;
   retryAfter?: number;
+  /** REST only: the request's X-Request-Id (sockets have no request to name). */
+  requestId?: string;
 }
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -85,9 +87,18 @@ export function unavailable(): AppError {
   );
 }
 
-/** Turns anything thrown into the public error shape; `internal` tells the caller to log it. */
-export function toErrorBody(err: unknown): { body: ErrorBody; internal: boolean } {
-  if (!(err instanceof AppError) && isUnavailable(err)) return toErrorBody(unavailable());
+/**
+ * Turns anything thrown into the public error shape; `internal` tells the caller to log it. `requestId`: the
+ * REST request's id, so that a client can quote it and an operator find the request's log lines.
+ */
+export function toErrorBody(err: unknown, requestId?: string): { body: ErrorBody; internal: boolean } {
+  const result = classify(err);
+  if (requestId !== undefined) result.body.requestId = requestId;
+  return result;
+}
+
+function classify(err: unknown): { body: ErrorBody; internal: boolean } {
+  if (!(err instanceof AppError) && isUnavailable(err)) return classify(unavailable());
   if (err instanceof AppError)
     return { body: body(err.status, err.code, err.message, err.details, err.retryAfterSec), internal: false };
 

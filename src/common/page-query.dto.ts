@@ -4,7 +4,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** `limit` and `offset` query parameters of a paged list. */
 export class PageQueryDto {
-  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 20 })
+  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 20, example: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -12,7 +12,7 @@ export class PageQueryDto {
   @Max(100)
   limit: number = 20;
 
-  @ApiProperty({ required: false, minimum: 0, default: 0 })
+  @ApiProperty({ required: false, minimum: 0, default: 0, example: 0, description: 'Items to skip' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

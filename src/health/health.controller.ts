@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -10,7 +10,7 @@ import {
 import Redis from 'ioredis';
 import { Public } from '../common/auth-user';
 import { AppError } from '../common/app-error';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiEndpoint } from '../common/api-docs';
 import { REDIS } from '../redis/redis.module';
 import { Lifecycle } from '../common/lifecycle';
 import { UNAVAILABLE_RETRY_AFTER_SEC } from '../common/unavailable';
@@ -31,6 +31,12 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get()
+  @ApiEndpoint({
+    summary: 'Liveness: the process answers',
+    description: 'Always 200 while the process runs, also while it drains on shutdown; checks nothing else.',
+    public: true,
+    outages: false,
+  })
   @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -38,11 +44,35 @@ export class HealthController {
 
   /** Readiness: PostgreSQL and Redis both answer within the timeout. */
   @Get('ready')
-  @HealthCheck()
+  // Terminus would document its own 503 body; ours is the shared error shape (AppError, below).
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiEndpoint({
+    summary: 'Readiness: PostgreSQL and Redis answer',
+    description:
+      `200 when both answer within ${TIMEOUT_MS} ms. 503 when either does not (\`details\` says which), and ` +
+      'from the moment a SIGTERM begins the shutdown, so that a load balancer stops sending first.',
+    public: true,
+    errors: [
+      {
+        code: 'SERVICE_UNAVAILABLE',
+        when: 'a dependency is unreachable (`details` says which), or this instance is shutting down',
+        message: 'Not ready: a dependency is unreachable',
+        retryAfter: null,
+        details: {
+          status: 'error',
+          info: { redis: { status: 'up' } },
+          error: { database: { status: 'down', message: 'timeout of 1500ms exceeded' } },
+          details: {
+            database: { status: 'down', message: 'timeout of 1500ms exceeded' },
+            redis: { status: 'up' },
+          },
+        },
+      },
+    ],
+  })
   @ApiOkResponse({
     schema: { example: { status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } } },
   })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
   async ready(): Promise<HealthCheckResult> {
     // Draining (SIGTERM): tell the load balancer first, before anything stops.
     if (!this.lifecycle.ready) throw new AppError('SERVICE_UNAVAILABLE', 'Shutting down', undefined, 1);

@@ -1,32 +1,29 @@
 import { Body, Controller, Get, Param, Patch, Post, UseInterceptors } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEndpoint, EXAMPLE } from '../common/api-docs';
 import { AuthUser, CurrentUser } from '../common/auth-user';
-import { ErrorResponseDto } from '../common/error-response.dto';
 import { IdempotentCreateInterceptor, CreateResult } from '../common/idempotent-create.interceptor';
 import { IdParam } from '../common/ids';
 import { InboxService } from './inbox.service';
 import { ChatDto, OpenDirectChatDto, UpdateChatDto } from './dto/chat.dto';
 
 @ApiTags('chats')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponseDto })
 @Controller('chats')
 export class InboxController {
   constructor(private readonly inbox: InboxService) {}
 
   @Post('direct')
   @UseInterceptors(IdempotentCreateInterceptor)
+  @ApiEndpoint({
+    summary: 'Open the direct chat with a user (or your saved messages)',
+    description:
+      'Get-or-create: there is one direct chat per pair of users, however often and concurrently this is ' +
+      'called (201 when this call created it, 200 when it existed). Your own id opens your "saved messages" ' +
+      "chat. A new chat reaches both users' sockets as `chat:new`.",
+    errors: [{ code: 'USER_NOT_FOUND', message: 'Unknown user', details: { userIds: [EXAMPLE.bobId] } }],
+  })
   @ApiCreatedResponse({ type: ChatDto, description: 'Created now' })
   @ApiOkResponse({ type: ChatDto, description: 'Already existed' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such user' })
   async openDirect(
     @CurrentUser() auth: AuthUser,
     @Body() dto: OpenDirectChatDto,
@@ -36,26 +33,34 @@ export class InboxController {
   }
 
   @Get()
+  @ApiEndpoint({
+    summary: 'Your chats',
+    description:
+      'Every chat you are a member of, most recent activity first, each with `lastMessage`, `unreadCount` ' +
+      'and your `muted` setting.',
+  })
   @ApiOkResponse({ type: [ChatDto], description: 'Most recent activity first' })
   list(@CurrentUser() auth: AuthUser): Promise<ChatDto[]> {
     return this.inbox.list(auth.userId);
   }
 
   @Get(':id')
+  @ApiEndpoint({ summary: 'One chat (members only)', errors: ['NOT_A_MEMBER', 'CHAT_NOT_FOUND'] })
   @ApiOkResponse({ type: ChatDto })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not a member' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<ChatDto> {
     return this.inbox.get(auth.userId, id);
   }
 
   @Patch(':id')
-  @ApiOkResponse({
-    type: ChatDto,
-    description: 'Your settings for this chat (muted); your other devices get chat:updated',
+  @ApiEndpoint({
+    summary: 'Mute or unmute a chat for yourself',
+    description:
+      "Your own setting: a muted chat raises no notifications for you (Telegram, and the web client's). Your " +
+      'other devices get ' +
+      '`chat:updated`; the other members see nothing.',
+    errors: ['NOT_A_MEMBER', 'CHAT_NOT_FOUND'],
   })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not a member' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiOkResponse({ type: ChatDto, description: 'The chat with your setting' })
   update(
     @CurrentUser() auth: AuthUser,
     @Param('id', IdParam) id: string,

@@ -10,20 +10,9 @@ import {
   Query,
   UseInterceptors,
 } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEndpoint } from '../common/api-docs';
 import { AuthUser, CurrentUser } from '../common/auth-user';
-import { ErrorResponseDto } from '../common/error-response.dto';
 import { IdempotentCreateInterceptor, CreateResult } from '../common/idempotent-create.interceptor';
 import { IdParam } from '../common/ids';
 import {
@@ -37,29 +26,50 @@ import {
 } from './dto/message.dto';
 import { MessagesService } from './messages.service';
 
+const senderOnly = {
+  code: 'FORBIDDEN',
+  when: 'only the sender may change a message, and service messages cannot be changed',
+  message: 'Only the sender can change a message',
+} as const;
+
 @ApiTags('messages')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponseDto })
-@ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not a member of the chat (or not the sender)' })
-@ApiNotFoundResponse({ type: ErrorResponseDto })
 @Controller()
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Post('chats/:chatId/messages')
   @UseInterceptors(IdempotentCreateInterceptor)
+  @ApiEndpoint({
+    summary: 'Send a message',
+    description:
+      'Idempotent by `clientMsgId`: the same `(you, clientMsgId)` again, at once or later, on any instance or ' +
+      'over Socket.IO, answers 200 with the stored message and delivers nothing twice, even beyond the rate ' +
+      'limit; with another text or in another chat it is 409 (a replay of a message deleted since answers 200 ' +
+      "whatever the text). A new message gets the chat's next `seq` and reaches every member's sockets as " +
+      "`message:new` (the sender's other sockets included). `text` is trimmed and must then be 1-4096 " +
+      'characters.',
+    errors: [
+      {
+        code: 'VALIDATION_FAILED',
+        message: 'text must be a string of 1 to 4096 characters after trimming',
+        details: [
+          { field: 'text', errors: ['text must be a string of 1 to 4096 characters after trimming'] },
+        ],
+      },
+      'NOT_A_MEMBER',
+      'CHAT_NOT_FOUND',
+      'CLIENT_MSG_ID_CONFLICT',
+      {
+        code: 'RATE_LIMITED',
+        when: 'more than THROTTLE_SEND_PER_10S new messages in 10 seconds (replays are free)',
+        message: 'Sending too fast, slow down',
+      },
+    ],
+  })
   @ApiCreatedResponse({ type: MessageDto, description: 'Stored and delivered' })
   @ApiOkResponse({
     type: MessageDto,
     description: 'Replay: this clientMsgId was already stored; nothing is delivered again',
-  })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'clientMsgId already used with another text or chat',
-  })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponseDto,
-    description: 'THROTTLE_SEND_PER_10S exceeded; see Retry-After',
   })
   async send(
     @CurrentUser() auth: AuthUser,
@@ -71,10 +81,28 @@ export class MessagesController {
   }
 
   @Get('history/:chatId')
-  @ApiOkResponse({
-    type: HistoryPageDto,
-    description: 'By offset (default), beforeSeq or afterSeq; oldest first',
+  @ApiEndpoint({
+    summary: "A page of a chat's history (members only)",
+    description:
+      'Oldest first, in one of three ways (at most one of `offset`, `beforeSeq`, `afterSeq`):\n' +
+      '- `offset` (default 0): skip that many from the first message;\n' +
+      '- `beforeSeq=N`: the `limit` messages right before seq N (the newest page: `beforeSeq` = lastSeq + 1; ' +
+      '`hasMore` then means older ones exist);\n' +
+      '- `afterSeq=N`: the messages after seq N (catch-up after a reconnect).\n\n' +
+      '`limit` 1-100, default 50. seq has no gaps, so nothing committed is ever skipped. Deleted messages ' +
+      'keep their place with `text: null`; service messages are included.',
+    errors: [
+      {
+        code: 'VALIDATION_FAILED',
+        when: 'a malformed query, or more than one of offset, beforeSeq and afterSeq',
+        message: 'Use only one of offset, beforeSeq and afterSeq',
+        details: [{ field: 'offset', errors: ['only one of offset, beforeSeq and afterSeq may be given'] }],
+      },
+      'NOT_A_MEMBER',
+      'CHAT_NOT_FOUND',
+    ],
   })
+  @ApiOkResponse({ type: HistoryPageDto, description: 'Oldest first' })
   history(
     @CurrentUser() auth: AuthUser,
     @Param('chatId', IdParam) chatId: string,
@@ -85,7 +113,17 @@ export class MessagesController {
 
   @Post('chats/:chatId/read')
   @HttpCode(200)
-  @ApiOkResponse({ type: ReceiptDto, description: 'The read mark never moves backwards' })
+  @ApiEndpoint({
+    summary: 'Mark a chat read up to a seq',
+    description:
+      'Your read mark moves forward to `seq` and never backwards (nor past the newest message). When it moves, ' +
+      'every member gets a `receipt`; a message is read by everyone once `readAllSeq` reaches its seq.',
+    errors: ['NOT_A_MEMBER', 'CHAT_NOT_FOUND'],
+  })
+  @ApiOkResponse({
+    type: ReceiptDto,
+    description: "Your read mark and the chat's readAllSeq, as they are now",
+  })
   markRead(
     @CurrentUser() auth: AuthUser,
     @Param('chatId', IdParam) chatId: string,
@@ -96,14 +134,38 @@ export class MessagesController {
 
   @Post('messages/:id/read')
   @HttpCode(200)
-  @ApiOkResponse({ type: ReceiptDto, description: 'Marks read up to this message' })
+  @ApiEndpoint({
+    summary: 'Mark read up to a message',
+    description: "The same as POST /chats/{chatId}/read with this message's chat and seq.",
+    errors: ['NOT_A_MEMBER', 'MESSAGE_NOT_FOUND'],
+  })
+  @ApiOkResponse({
+    type: ReceiptDto,
+    description: "Your read mark and the chat's readAllSeq, as they are now",
+  })
   markMessageRead(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<ReceiptDto> {
     return this.messages.markMessageRead(auth.userId, id);
   }
 
   @Patch('messages/:id')
-  @ApiOkResponse({ type: MessageDto, description: 'Sender only' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The message was deleted' })
+  @ApiEndpoint({
+    summary: 'Edit a message (sender only)',
+    description: 'Replaces the text and sets `editedAt`; members get `message:updated`.',
+    errors: [
+      {
+        code: 'VALIDATION_FAILED',
+        message: 'text must be a string of 1 to 4096 characters after trimming',
+        details: [
+          { field: 'text', errors: ['text must be a string of 1 to 4096 characters after trimming'] },
+        ],
+      },
+      'NOT_A_MEMBER',
+      senderOnly,
+      'MESSAGE_NOT_FOUND',
+      'MESSAGE_DELETED',
+    ],
+  })
+  @ApiOkResponse({ type: MessageDto, description: 'The edited message' })
   edit(
     @CurrentUser() auth: AuthUser,
     @Param('id', IdParam) id: string,
@@ -114,9 +176,14 @@ export class MessagesController {
 
   @Delete('messages/:id')
   @HttpCode(204)
-  @ApiNoContentResponse({
-    description: 'Sender only; the message keeps its id and seq, its text becomes null',
+  @ApiEndpoint({
+    summary: 'Delete a message (sender only)',
+    description:
+      'Soft: the message keeps its `id` and `seq`, its `text` becomes null and `deletedAt` is set; members ' +
+      'get `message:deleted`. Deleting it again changes nothing (204).',
+    errors: ['NOT_A_MEMBER', senderOnly, 'MESSAGE_NOT_FOUND'],
   })
+  @ApiNoContentResponse({ description: 'Deleted' })
   remove(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<void> {
     return this.messages.remove(auth.userId, id);
   }

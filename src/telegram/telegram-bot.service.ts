@@ -40,16 +40,25 @@ export class TelegramBotService implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.bot) {
-      this.logger.log('TELEGRAM_BOT_TOKEN is not set: the Telegram bot is off');
+      this.logger.debug('TELEGRAM_BOT_TOKEN is not set: the Telegram bot is off');
       return;
     }
     const me = await this.bot.telegram.getMe();
     this.bot.botInfo = me;
     await this.redis.set(BOT_USERNAME_KEY, this.config.telegram.botUsername ?? me.username);
-    this.logger.log(`Telegram bot @${me.username} ready`);
-    await this.tryToPoll();
-    this.lockTimer = setInterval(() => void this.tryToPoll(), POLL_LOCK_MS / 3);
+    this.logger.debug(`Telegram bot @${me.username} ready`);
+    // At start-up the worker's start line says whether this worker polls (startLine); a takeover later
+    // (another worker died) is news of its own.
+    await this.tryToPoll('debug');
+    this.lockTimer = setInterval(() => void this.tryToPoll('log'), POLL_LOCK_MS / 3);
     this.lockTimer.unref();
+  }
+
+  /** What the worker's one start-up line says about the bot. */
+  get startLine(): string {
+    if (!this.bot) return 'Telegram bot off (TELEGRAM_BOT_TOKEN is not set)';
+    const bot = `Telegram bot @${this.bot.botInfo?.username ?? '?'}`;
+    return this.polling ? `${bot}, polling Telegram for updates` : `${bot}, another worker polls Telegram`;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -68,7 +77,7 @@ export class TelegramBotService implements OnApplicationBootstrap, OnApplication
     );
   }
 
-  private async tryToPoll(): Promise<void> {
+  private async tryToPoll(announce: 'log' | 'debug'): Promise<void> {
     try {
       if (this.polling) {
         if (Number(await this.redis.eval(RENEW, 1, POLL_LOCK, this.instanceId, POLL_LOCK_MS)) === 0) {
@@ -85,7 +94,7 @@ export class TelegramBotService implements OnApplicationBootstrap, OnApplication
         this.polling = false;
         this.logger.error(`polling stopped: ${String(err)}`);
       });
-      this.logger.log('polling Telegram for updates');
+      this.logger[announce]('polling Telegram for updates');
     } catch (err) {
       this.logger.warn(`polling lock: ${String(err)}`);
     }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { EXAMPLE } from '../../common/api-docs';
 import { IsDisplayName } from '../../common/text';
 import { UserDto } from '../../profiles/dto/user.dto';
 import { IsAcceptablePassword, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '../password-policy';
@@ -70,7 +71,7 @@ export class LoginDto {
 export class RefreshDto {
   @ApiProperty({
     required: false,
-    example: '0f9c1c9e-5f3a-4b8e-9d2e-8a7b6c5d4e3f.Jq3k...',
+    example: EXAMPLE.refreshToken,
     description: 'Omit it to use the refresh_token cookie (X-Refresh-Cookie flow)',
   })
   @IsOptional()
@@ -82,12 +83,14 @@ export class RefreshDto {
 export class TokensDto {
   @ApiProperty({
     description: 'JWT; send as "Authorization: Bearer <token>" and as the Socket.IO handshake auth.token',
+    example: EXAMPLE.accessToken,
   })
   accessToken: string;
   @ApiProperty({
     required: false,
     description:
       'Opaque, single use: every refresh returns a new one. Absent when it was set as a cookie instead',
+    example: EXAMPLE.refreshToken,
   })
   refreshToken?: string;
 }
@@ -98,16 +101,16 @@ export class AuthResponseDto extends TokensDto {
 }
 
 export class SessionDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.sessionId })
   id: string;
   @ApiProperty({ example: 'Firefox on laptop' })
   deviceName: string;
   @ApiProperty({ example: '203.0.113.7' })
   ip: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.createdAt })
   createdAt: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.later, description: 'The last login or refresh' })
   lastUsedAt: string;
-  @ApiProperty({ description: 'The session of the token making this request' })
+  @ApiProperty({ description: 'The session of the token making this request', example: true })
   current: boolean;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length } from 'class-validator';
+import { EXAMPLE } from '../../common/api-docs';
 import { IsId } from '../../common/ids';
 import { IsDisplayName } from '../../common/text';
 import { ChatMemberDto } from '../../inbox/dto/chat.dto';
@@ -23,6 +24,7 @@ export class CreateGroupDto extends GroupNameDto {
   @ApiProperty({
     type: [String],
     format: 'uuid',
+    example: [EXAMPLE.bobId, EXAMPLE.carolId],
     description: `Other members (at most ${MAX_IDS_PER_REQUEST} per request); the creator is added as owner`,
   })
   @IsArray()
@@ -32,7 +34,12 @@ export class CreateGroupDto extends GroupNameDto {
 }
 
 export class AddMembersDto {
-  @ApiProperty({ type: [String], format: 'uuid', description: `At most ${MAX_IDS_PER_REQUEST} per request` })
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    example: [EXAMPLE.carolId],
+    description: `At most ${MAX_IDS_PER_REQUEST} per request`,
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_IDS_PER_REQUEST)
@@ -41,19 +48,29 @@ export class AddMembersDto {
 }
 
 export class SetRoleDto {
-  @ApiProperty({ enum: ['admin', 'member'] })
+  @ApiProperty({ enum: ['admin', 'member'], example: 'admin' })
   @IsIn(['admin', 'member'])
   role: 'admin' | 'member';
 }
 
 export class GroupDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.groupId })
   id: string;
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({
+    format: 'uuid',
+    example: EXAMPLE.chatId,
+    description: "The group's chat (messages, history)",
+  })
   chatId: string;
   @ApiProperty({ example: 'Team' })
   name: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    example: EXAMPLE.aliceId,
+    description: 'Who created it (the first owner)',
+  })
   creatorId: string | null;
   @ApiProperty({
     type: [ChatMemberDto],
@@ -63,6 +80,6 @@ export class GroupDto {
   members?: ChatMemberDto[];
   @ApiProperty({ example: 3 })
   memberCount: number;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.createdAt })
   createdAt: string;
 }

@@ -11,6 +11,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { EXAMPLE } from '../../common/api-docs';
 import type { MessageType, SystemEvent } from '../message.entity';
 import type { Message } from '../messages.repository';
 
@@ -70,7 +71,7 @@ export class MarkReadDto {
 }
 
 export class HistoryQueryDto {
-  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 50 })
+  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 50, example: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -116,11 +117,20 @@ export class HistoryQueryDto {
 }
 
 export class SystemEventDto {
-  @ApiProperty({ enum: ['group_created', 'members_added', 'member_removed', 'member_left', 'group_renamed'] })
+  @ApiProperty({
+    enum: ['group_created', 'members_added', 'member_removed', 'member_left', 'group_renamed'],
+    example: 'members_added',
+  })
   event: SystemEvent['event'];
-  @ApiProperty({ format: 'uuid', description: 'Who did it' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.aliceId, description: 'Who did it' })
   actorId: string;
-  @ApiProperty({ required: false, type: [String], format: 'uuid', description: 'Who was added or removed' })
+  @ApiProperty({
+    required: false,
+    type: [String],
+    format: 'uuid',
+    example: [EXAMPLE.carolId],
+    description: 'Who was added or removed',
+  })
   userIds?: string[];
   @ApiProperty({
     required: false,
@@ -131,18 +141,19 @@ export class SystemEventDto {
 }
 
 export class MessageDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.messageId })
   id: string;
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.chatId })
   chatId: string;
   @ApiProperty({ example: 17, description: 'Per chat: 1, 2, 3, ... in commit order, without gaps' })
   seq: number;
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.aliceId })
   senderId: string;
   @ApiProperty({ example: '5b1f7e0e-2b8e-4c1a-9b0e-1f2d3c4b5a69' })
   clientMsgId: string;
   @ApiProperty({
     enum: ['text', 'system'],
+    example: 'text',
     description:
       'system: a service message ("Alice added Carol"); its `system` says what happened, `text` is null',
   })
@@ -157,16 +168,21 @@ export class MessageDto {
   @ApiProperty({
     type: SystemEventDto,
     nullable: true,
-    description: 'For service messages: the event, its actor and the users or name it concerns',
+    example: null,
+    description:
+      'For service messages: the event, its actor and the users or name it concerns; null otherwise',
   })
   system: SystemEvent | null;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.later })
   createdAt: string;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
   editedAt: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
   deletedAt: string | null;
-  @ApiProperty({ description: 'Every member other than the sender has read it (seq <= readAllSeq)' })
+  @ApiProperty({
+    example: false,
+    description: 'Every member other than the sender has read it (seq <= readAllSeq)',
+  })
   read: boolean;
 }
 
@@ -174,17 +190,18 @@ export class HistoryPageDto {
   @ApiProperty({ type: [MessageDto], description: 'Oldest first' })
   items: MessageDto[];
   @ApiProperty({
+    example: true,
     description: 'More messages exist in the direction of the query (older for beforeSeq, newer otherwise)',
   })
   hasMore: boolean;
 }
 
 export class ReceiptDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.chatId })
   chatId: string;
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.bobId, description: 'Whose read mark' })
   userId: string;
-  @ApiProperty({ example: 42 })
+  @ApiProperty({ example: 42, description: 'This member has read up to this seq' })
   lastReadSeq: number;
   @ApiProperty({ example: 40, description: 'The lowest read mark over all members' })
   readAllSeq: number;

@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { EXAMPLE } from '../../common/api-docs';
 import { PageQueryDto } from '../../common/page-query.dto';
 import { IsDisplayName } from '../../common/text';
 import type { GroupInvites } from '../../users/user.entity';
 
 export class UserDto {
-  @ApiProperty({ format: 'uuid', example: '7f1e2d3c-4b5a-4c6d-8e9f-0a1b2c3d4e5f' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE.aliceId })
   id: string;
   @ApiProperty({ required: false, example: 'alice@example.com', description: 'Only in your own profile' })
   email?: string;
@@ -17,6 +18,7 @@ export class UserDto {
   @ApiProperty({
     type: Boolean,
     nullable: true,
+    example: true,
     description:
       'At least one connected socket on any instance. null unless you share a chat with this user (or it is you)',
   })
@@ -25,23 +27,25 @@ export class UserDto {
     type: String,
     format: 'date-time',
     nullable: true,
+    example: EXAMPLE.later,
     description: 'null unless you share a chat with this user (or it is you), or they were never online',
   })
   lastSeenAt: string | null;
   @ApiProperty({
     required: false,
     enum: ['everyone', 'contacts'],
+    example: 'everyone',
     description: 'Only in your own profile: who may add you to groups',
   })
   groupInvites?: GroupInvites;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.createdAt })
   createdAt: string;
 }
 
 export class UserListDto {
   @ApiProperty({ type: [UserDto] })
   items: UserDto[];
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ example: 3, description: 'Matching users in all (items is one page of them)' })
   total: number;
 }
 
@@ -71,6 +75,7 @@ export class UpdateProfileDto {
   @ApiProperty({
     required: false,
     enum: ['everyone', 'contacts'],
+    example: 'contacts',
     description: 'Who may add you to groups: anyone, or only people you have a direct chat with',
   })
   @IsOptional()
