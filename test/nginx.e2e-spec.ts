@@ -172,6 +172,11 @@ describe('through the real Nginx, in front of two API instances started by scrip
     expect(((await (await fetch(`${base}/docs-json`)).json()) as { openapi: string }).openapi).toMatch(
       /^3\./,
     );
+    expect((await (await fetch(`${base}/docs/asyncapi`)).json()) as object).toMatchObject({ asyncapi: '2.6.0' });
+    // The index, not the client's page: GET /api has no trailing slash.
+    const index = await fetch(`${base}/api`);
+    expect(index.headers.get('content-type')).toMatch(/json/);
+    expect(await index.json()).toMatchObject({ docs: '/docs', socketIo: '/socket.io' });
   });
 
   it('sends the security headers on the client, its scripts, proxied API responses and the 413', async () => {
