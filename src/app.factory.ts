@@ -9,6 +9,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { Lifecycle } from './common/lifecycle';
 import { Metrics } from './common/metrics';
+import { PACKAGE } from './common/package-info';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -56,7 +57,7 @@ function setupSwagger(app: NestExpressApplication): void {
           'Real-time events use Socket.IO at /socket.io: AsyncAPI document at /docs/asyncapi; conventions, errors ' +
           'and delivery guarantees in docs/api.md.',
       )
-      .setVersion('1.0')
+      .setVersion(PACKAGE.version)
       .addBearerAuth()
       .build(),
   );

@@ -144,6 +144,9 @@ describe('GET /api: where everything is', () => {
     });
     for (const path of [index.docs, index.openapi, index.health])
       expect({ path, status: (await fetch(app.url + path)).status }).toEqual({ path, status: 200 });
+    // Swagger names the same version.
+    const openApi: any = await (await fetch(app.url + index.openapi)).json();
+    expect(openApi.info.version).toBe(PACKAGE.version);
     const engine = await fetch(`${app.url}${index.socketIo}/?EIO=4&transport=polling`);
     expect(engine.status).toBe(200);
   });

@@ -1,17 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { ApiEndpoint } from '../common/api-docs';
 import { Public } from '../common/auth-user';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-
-// package.json sits two levels up from both src/health (tests) and dist/health (the image copies it too).
-const PACKAGE = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-};
+import { PACKAGE } from '../common/package-info';
 
 class ApiIndexDto {
   @ApiProperty({ example: 'messenger' })

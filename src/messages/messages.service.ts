@@ -100,7 +100,11 @@ export class MessagesService {
     const from = olderFirst
       ? { beforeSeq: query.beforeSeq! }
       : { afterSeq: query.afterSeq ?? query.offset ?? 0 };
-    const { isMember, messages: rows, readAllSeq } = await this.messages.page(chatId, userId, from, limit + 1);
+    const {
+      isMember,
+      messages: rows,
+      readAllSeq,
+    } = await this.messages.page(chatId, userId, from, limit + 1);
     if (!isMember) {
       await this.access.requireMember(chatId, userId); // 404 or 403, whichever it is
       throw new AppError('NOT_A_MEMBER', 'You are not a member of this chat');

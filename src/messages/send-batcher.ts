@@ -145,7 +145,10 @@ export class SendBatcher {
     }
 
     try {
-      const outcomes = await this.store(allowed.map((p) => p.send), DeliveryOutbox.batchIdOf(entry));
+      const outcomes = await this.store(
+        allowed.map((p) => p.send),
+        DeliveryOutbox.batchIdOf(entry),
+      );
       const refunds = new Map<string, number>();
       const created = [];
       for (const [i, p] of allowed.entries()) {

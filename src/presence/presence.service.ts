@@ -86,7 +86,9 @@ export class PresenceService {
         if (dead === this.instanceId || !(await this.store.claimSweep(dead, this.config.instanceTtlMs)))
           continue;
         const offline = await this.store.removeInstance(dead);
-        this.logger.log(`presence: swept instance ${dead} (${offline.length} users went offline)`);
+        const line = `presence: swept instance ${dead} (${offline.length} users went offline)`;
+        if (offline.length) this.logger.log(line);
+        else this.logger.debug(line);
         for (const userId of offline) await this.announce(userId, false);
       }
     } catch (err) {

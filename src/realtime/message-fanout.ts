@@ -3,7 +3,12 @@ import Redis from 'ioredis';
 import { Server } from 'socket.io';
 import type { CreatedMessage } from '../messages/messages.events';
 import { USER_ROOM_PREFIX, userRoom } from './rooms';
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from './socket-events';
+import type {
+  ClientToServerEvents,
+  InterServerEvents,
+  ServerToClientEvents,
+  SocketData,
+} from './socket-events';
 
 type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -78,7 +83,8 @@ export class MessageFanout {
           this.lostAt = undefined;
           const items = await this.recent(this.localUsers(), since);
           this.deliverHere(items);
-          if (items.length) this.logger.warn(`re-sent ${items.length} messages after the pub/sub connection was away`);
+          if (items.length)
+            this.logger.warn(`re-sent ${items.length} messages after the pub/sub connection was away`);
         } catch (err) {
           this.lostAt ??= since.getTime() + CATCH_UP_MARGIN_MS;
           this.logger.warn(`catch-up after a pub/sub gap failed (attempt ${attempt}): ${String(err)}`);

@@ -187,7 +187,8 @@ export class RealtimeGateway
       for (const socket of this.server.sockets.sockets.values()) socket.conn.close();
       // A WebSocket close waits for the peer's reply (ws: up to 30 s); a busy or gone client must not hold the
       // process: what has not closed within a second is cut, with every other lingering HTTP connection.
-      for (let waited = 0; this.server.engine.clientsCount > 0 && waited < 1000; waited += 50) await sleep(50);
+      for (let waited = 0; this.server.engine.clientsCount > 0 && waited < 1000; waited += 50)
+        await sleep(50);
       (this.http.httpAdapter.getHttpServer() as HttpServer).closeAllConnections();
     }
     // What is left of this instance in presence is swept once its heartbeat is stale; the clients that moved

@@ -17,8 +17,14 @@ export function createRedisAdapter(
   close(): Promise<void>;
 } {
   // No auto-pipelining here: the subscriber connection is in pub/sub mode, and publications go out as issued.
-  const pub = createRedisClient(redisUrl, { enableAutoPipelining: false, connectionName: `socket.io-pub:${name}` });
-  const sub = createRedisClient(redisUrl, { enableAutoPipelining: false, connectionName: `socket.io-sub:${name}` });
+  const pub = createRedisClient(redisUrl, {
+    enableAutoPipelining: false,
+    connectionName: `socket.io-pub:${name}`,
+  });
+  const sub = createRedisClient(redisUrl, {
+    enableAutoPipelining: false,
+    connectionName: `socket.io-sub:${name}`,
+  });
   return {
     adapter: createAdapter(pub, sub, { key: socketIoChannelKey(redisUrl) }),
     pub,
