@@ -25,6 +25,8 @@ export class PresenceService {
   private readonly logger = new Logger(PresenceService.name);
   private timers: NodeJS.Timeout[] = [];
   private pending: { userId: string; online: boolean; resolve(): void; reject(err: unknown): void }[] = [];
+  /** A flush is running: announcements wait for the next one. */
+  private flushing = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -104,11 +106,17 @@ export class PresenceService {
   private announce(userId: string, online: boolean): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ userId, online, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => void this.flushAnnouncements());
+      if (this.pending.length === 1 && !this.flushing) setImmediate(() => void this.flushAnnouncements());
     });
   }
 
+  /**
+   * One flush at a time: in a connection storm (thousands of handshakes a second) a flush per event-loop turn
+   * would queue more queries than the pool has connections and time out; instead, what arrives while a flush
+   * runs waits for the next one, which is then bigger.
+   */
   private async flushAnnouncements(): Promise<void> {
+    this.flushing = true;
     const batch = this.pending.splice(0);
     try {
       const ids = [...new Set(batch.map((t) => t.userId))];
@@ -130,6 +138,9 @@ export class PresenceService {
       }
     } catch (err) {
       for (const t of batch) t.reject(err);
+    } finally {
+      this.flushing = false;
+      if (this.pending.length) setImmediate(() => void this.flushAnnouncements());
     }
   }
 }
