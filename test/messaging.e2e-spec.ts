@@ -266,6 +266,11 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     expect(bobSocket.connected).toBe(true); // the socket itself never noticed
   });
 
+  it("the app's connections plan every statement for its own parameters (a generic plan doubled the send batch's cost)", async () => {
+    const [{ plan_cache_mode }] = await db.query('SHOW plan_cache_mode');
+    expect(plan_cache_mode).toBe('force_custom_plan');
+  });
+
   it('history by offset, by beforeSeq and by afterSeq; bad parameters are 400', async () => {
     const alice = await registerUser(env.apiA, 'alice');
     const bob = await registerUser(env.apiA, 'bob');
