@@ -319,14 +319,14 @@ describe('auth rate limiting (Redis-backed, shared by instances)', () => {
     const attempt = (address: string, name = login) =>
       new Api(env.a.url).fromAddress(address).post('/auth/login', { login: name, password: 'whatever-1' });
     const statuses = [];
-    for (const address of ['127.0.0.31', '127.0.0.32', '127.0.0.33'])
+    for (const address of ['127.0.0.41', '127.0.0.42', '127.0.0.43'])
       statuses.push((await attempt(address)).status);
     expect(statuses).toEqual([401, 401, 401]);
     // The same account in another spelling, from a fourth address: still that account's budget.
-    const limited = await attempt('127.0.0.34', login.toUpperCase());
+    const limited = await attempt('127.0.0.44', login.toUpperCase());
     expect({ status: limited.status, code: limited.body.code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await attempt('127.0.0.34', uniqueName('other'))).status).toBe(401);
+    expect((await attempt('127.0.0.44', uniqueName('other'))).status).toBe(401);
   });
 
   it('a forged X-Forwarded-For from a direct client does not change the limited IP (TRUST_PROXY trusts nobody)', async () => {

@@ -1,23 +1,22 @@
 import { Browser, Page } from 'playwright-core';
-import { RunningApp, startApp } from './support/app';
+import { RunningApp } from './support/app';
 import {
   apiUser,
   DESKTOP,
   expectText,
   historyTexts,
-  launchBrowser,
   loginInUi,
   message,
   newPage,
   openChatTitled,
   PHONE,
-  closePages,
   screenshot,
   seriousA11yViolations,
   send,
   strongPassword,
   waitForHidden,
   waitUntil,
+  useBrowserSuite,
 } from './support/browser';
 import { Api, registerUser, TestUser, uniqueName } from './support/http';
 
@@ -72,17 +71,7 @@ describe('web client in real Chromium: keyboard, accessibility, screenshots', ()
     return { bob, carol, chatId, group };
   }
 
-  beforeAll(async () => {
-    app = await startApp();
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await closePages(pages);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  useBrowserSuite({ pages, started: ([started], chromium) => ((app = started), (browser = chromium)) });
 
   it('keyboard only: register, find a person, open the chat, send, edit through the message menu', async () => {
     const bob = await registerUser(new Api(app.url), 'kbob');

@@ -1,15 +1,14 @@
 import { Browser, Page } from 'playwright-core';
-import { RunningApp, startApp } from './support/app';
+import { RunningApp } from './support/app';
 import {
   apiUser,
   expectText,
-  launchBrowser,
   loginInUi,
   newPage,
   openChatTitled,
-  closePages,
   waitForHidden,
   waitUntil,
+  useBrowserSuite,
 } from './support/browser';
 import { TestUser } from './support/http';
 
@@ -27,16 +26,10 @@ describe('web client in real Chromium: groups (two API instances)', () => {
   const member = (page: Page, name: string) =>
     page.locator('#info-members [data-testid=member]', { hasText: name });
 
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startApp(), startApp()]);
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await closePages(pages);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([a?.close(), b?.close()]);
+  useBrowserSuite({
+    apps: 2,
+    pages,
+    started: ([x, y], chromium) => ((a = x), (b = y), (browser = chromium)),
   });
 
   it('the info panel: rename seen live by others, roles, add and remove, live member count, leaving', async () => {

@@ -8,19 +8,18 @@ import {
   goOffline,
   goOnline,
   historyTexts,
-  launchBrowser,
   loginInUi,
   message,
   newPage,
   openChatTitled,
   PageProxy,
-  closePages,
   screenshot,
   send,
   statusOf,
   waitForHidden,
   waitUntil,
   waitUntilStored,
+  useBrowserSuite,
 } from './support/browser';
 import { CuttableProxy } from './support/cuttable-proxy';
 import { Api, registerUser, TestUser } from './support/http';
@@ -56,20 +55,10 @@ describe('web client in real Chromium: offline and reconnecting', () => {
     return { page, proxy: proxy! };
   };
 
-  beforeAll(async () => {
-    app = await startApp();
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    try {
-      await closePages(pages);
-    } finally {
-      await Promise.all(proxies.splice(0).map((p) => p.close()));
-    }
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+  useBrowserSuite({
+    pages,
+    started: ([started], chromium) => ((app = started), (browser = chromium)),
+    afterEach: async () => void (await Promise.all(proxies.splice(0).map((p) => p.close()))),
   });
 
   it('shows the connection state: "Offline — messages will be sent when you are back", presence unknown', async () => {

@@ -1,21 +1,20 @@
 import { Browser, Page } from 'playwright-core';
-import { RunningApp, startApp } from './support/app';
+import { RunningApp } from './support/app';
 import {
   apiUser,
   DESKTOP,
   expectText,
   historyTexts,
-  launchBrowser,
   loginInUi,
   message,
   newPage,
   openChatTitled,
-  closePages,
   send,
   statusOf,
   waitForAttr,
   waitForHidden,
   waitUntil,
+  useBrowserSuite,
 } from './support/browser';
 import { TestUser } from './support/http';
 
@@ -54,17 +53,7 @@ describe('web client in real Chromium: reading, unread and notifications', () =>
       return el ? { top: el.top - list.top, bottom: el.bottom - list.top, height: list.height } : null;
     }, selector);
 
-  beforeAll(async () => {
-    app = await startApp();
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await closePages(pages);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  useBrowserSuite({ pages, started: ([started], chromium) => ((app = started), (browser = chromium)) });
 
   it('a 4096-character message taller than the screen gets read; a longer one is refused with the reason', async () => {
     const { alice, bob, chatId } = await pair();

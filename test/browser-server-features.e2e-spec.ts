@@ -1,17 +1,15 @@
 import { join } from 'path';
 import { Browser, Page } from 'playwright-core';
-import { RunningApp, startApp, testEnv } from './support/app';
+import { RunningApp, testEnv } from './support/app';
 import {
   apiUser,
   DESKTOP,
   expectText,
-  launchBrowser,
   loginInUi,
   message,
   newPage,
   openChatTitled,
   PageProxy,
-  closePages,
   registerInUi,
   send,
   statusOf,
@@ -19,6 +17,7 @@ import {
   waitUntilStored,
   waitForHidden,
   waitUntil,
+  useBrowserSuite,
 } from './support/browser';
 import { Api, TestUser, uniqueName } from './support/http';
 import { freePort, Proc, waitForHttp } from './support/processes';
@@ -43,17 +42,7 @@ describe('web client in real Chromium: features the server provides', () => {
     return page;
   };
 
-  beforeAll(async () => {
-    app = await startApp();
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await closePages(pages);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  useBrowserSuite({ pages, started: ([started], chromium) => ((app = started), (browser = chromium)) });
 
   it('keeps the refresh token in an HttpOnly cookie: nothing in localStorage, reloads and tabs stay signed in', async () => {
     const page = await open();

@@ -1,20 +1,19 @@
 import { Browser, Page } from 'playwright-core';
-import { RunningApp, startApp } from './support/app';
+import { RunningApp } from './support/app';
 import {
   expectText,
-  launchBrowser,
   message,
   newPage,
   openChatTitled,
   openChatWith,
   PHONE,
-  closePages,
   registerInUi,
   screenshot,
   send,
   statusOf,
   waitForAttr,
   waitForHidden,
+  useBrowserSuite,
 } from './support/browser';
 import { Api, registerUser } from './support/http';
 
@@ -32,16 +31,10 @@ describe('web client in real Chromium: chatting (two API instances)', () => {
     return page;
   };
 
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startApp(), startApp()]);
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await closePages(pages);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([a?.close(), b?.close()]);
+  useBrowserSuite({
+    apps: 2,
+    pages,
+    started: ([x, y], chromium) => ((a = x), (b = y), (browser = chromium)),
   });
 
   it('registration and login answer in plain words, with a password hint before submitting', async () => {

@@ -1,4 +1,6 @@
-import { ValidationOptions, registerDecorator } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, Length, ValidationOptions, registerDecorator } from 'class-validator';
 
 /**
  * Characters a name must not contain, because they let one name impersonate or garble another on screen:
@@ -25,4 +27,15 @@ export function IsDisplayName(options?: ValidationOptions): PropertyDecorator {
       },
       validator: { validate: (value: unknown) => typeof value === 'string' && !hasInvisibleOrControl(value) },
     });
+}
+
+/** An optional display name in a request body: trimmed, 1 to 64 characters, IsDisplayName. */
+export function OptionalDisplayName(): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
+    IsString(),
+    Length(1, 64),
+    IsDisplayName(),
+  );
 }

@@ -32,6 +32,12 @@ const senderOnly = {
   message: 'Only the sender can change a message',
 } as const;
 
+/** Both read-mark operations answer the same. */
+const receiptResponse = ApiOkResponse({
+  type: ReceiptDto,
+  description: "Your read mark and the chat's readAllSeq, as they are now",
+});
+
 @ApiTags('messages')
 @Controller()
 export class MessagesController {
@@ -120,10 +126,7 @@ export class MessagesController {
       'every member gets a `receipt`; a message is read by everyone once `readAllSeq` reaches its seq.',
     errors: ['NOT_A_MEMBER', 'CHAT_NOT_FOUND'],
   })
-  @ApiOkResponse({
-    type: ReceiptDto,
-    description: "Your read mark and the chat's readAllSeq, as they are now",
-  })
+  @receiptResponse
   markRead(
     @CurrentUser() auth: AuthUser,
     @Param('chatId', IdParam) chatId: string,
@@ -139,10 +142,7 @@ export class MessagesController {
     description: "The same as POST /chats/{chatId}/read with this message's chat and seq.",
     errors: ['NOT_A_MEMBER', 'MESSAGE_NOT_FOUND'],
   })
-  @ApiOkResponse({
-    type: ReceiptDto,
-    description: "Your read mark and the chat's readAllSeq, as they are now",
-  })
+  @receiptResponse
   markMessageRead(@CurrentUser() auth: AuthUser, @Param('id', IdParam) id: string): Promise<ReceiptDto> {
     return this.messages.markMessageRead(auth.userId, id);
   }

@@ -14,7 +14,7 @@ import { Attempt, describeAttempt, isUnavailable, LoadDriver } from './support/l
 import { Exit } from './support/managed-process';
 import { describeProbe, ProbeLoop, ProbeResult, summarize } from './support/probes';
 import { sleep, within } from './support/scenario';
-import { FaultStack } from './support/stack';
+import { useFaultStack } from './support/stack';
 
 const LIVE_BOUND_MS = 2000;
 const DRAIN_MS = 5000;
@@ -27,15 +27,7 @@ const EXIT_MARGIN_MS = 3000;
  * once in its beforeAll; each test checks one promise of the contract against what happened.
  */
 describe('an API instance going away mid-load', () => {
-  let stack: FaultStack | undefined;
-  const stackOf = () => stack!;
-
-  beforeAll(async () => {
-    stack = await FaultStack.start({ apis: 2, env: { SHUTDOWN_DRAIN_MS: String(DRAIN_MS) } });
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.close();
-  }, 60_000);
+  const stackOf = useFaultStack({ apis: 2, env: { SHUTDOWN_DRAIN_MS: String(DRAIN_MS) } });
 
   const loadOn = async (tag: string) => {
     const [a, b] = stackOf().apis;

@@ -12,7 +12,7 @@ import {
 import { describeAttempt, isUnavailable, LoadDriver } from './support/load-driver';
 import { describeProbe, isContract503, probe, ProbeLoop, ProbeResult, summarize } from './support/probes';
 import { restProber, sleep } from './support/scenario';
-import { FaultStack, waitForAllReady } from './support/stack';
+import { useFaultStack, waitForAllReady } from './support/stack';
 
 const STATEMENT_TIMEOUT_MS = 2000;
 /** A request may spend the timeout on its stalled query, plus a margin for the rest of its work. */
@@ -29,18 +29,7 @@ const LIVE_AFTER_RECOVERY_MS = 3000;
  * and send messages on A meanwhile. DB_STATEMENT_TIMEOUT_MS=2000 throughout.
  */
 describe('PostgreSQL restarted or stalled mid-load', () => {
-  let stack: FaultStack | undefined;
-  const stackOf = () => stack!;
-
-  beforeAll(async () => {
-    stack = await FaultStack.start({
-      apis: 2,
-      env: { DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS) },
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.close();
-  }, 60_000);
+  const stackOf = useFaultStack({ apis: 2, env: { DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS) } });
 
   describe.each(['fast', 'immediate'] as const)('restarted after a %s shutdown', (mode) => {
     let driver: LoadDriver;
@@ -205,7 +194,7 @@ describe('PostgreSQL restarted or stalled mid-load', () => {
         ),
       });
       driver?.close();
-      stack?.pg.resume();
+      stackOf.ifStarted()?.pg.resume();
     });
 
     it(`answers every REST request made during the stall within ${ANSWER_BOUND_MS} ms`, () => {

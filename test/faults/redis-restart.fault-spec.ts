@@ -22,7 +22,7 @@ import {
   tryConnect,
 } from './support/probes';
 import { sleep } from './support/scenario';
-import { FaultStack, waitForAllReady } from './support/stack';
+import { useFaultStack, waitForAllReady } from './support/stack';
 
 const OUTAGE_MS = 3500;
 /** ioredis notices a dead connection at once; give in-flight requests this long to settle into the outage. */
@@ -43,14 +43,7 @@ function tamper(token: string): string {
  * Two API instances (senders on A, receivers on B), the worker with the Telegram bot on a fake Bot API.
  */
 describe('Redis killed and restarted mid-load', () => {
-  let stack: FaultStack | undefined;
-
-  beforeAll(async () => {
-    stack = await FaultStack.start({ apis: 2, worker: true, telegram: true, redisAof: false });
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.close();
-  }, 60_000);
+  const stackOf = useFaultStack({ apis: 2, worker: true, telegram: true, redisAof: false });
 
   describe.each([
     { aof: false, label: 'AOF off: restarts empty' },
@@ -233,6 +226,4 @@ describe('Redis killed and restarted mid-load', () => {
       expectLiveDelivery(report, driver, (m) => Math.max(m.createdAt, recoveredAt) + LIVE_AFTER_RECOVERY_MS);
     });
   });
-
-  const stackOf = () => stack!;
 });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'fs';
 import { createServer, Server, Socket } from 'net';
 import { join } from 'path';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { RunningApp, startApp } from './app';
 import { Api, TestUser, uniqueName } from './http';
 
 // Page functions run in the browser; the project's TypeScript has no DOM library, so they see these as `any`.
@@ -36,6 +37,36 @@ const problems = new WeakMap<Page, PageProblems>();
 export const problemsOf = (page: Page): PageProblems => problems.get(page)!;
 
 /** After each test: closes every page's context, then fails if any page had an error or raised a dialog. */
+/**
+ * The lifecycle every browser suite shares: `apps` API instances and one Chromium before the suite (handed to
+ * `started`), the pages a test opened closed after it (and then `afterEach`, if given), everything closed after.
+ */
+export function useBrowserSuite(options: {
+  apps?: number;
+  pages: Page[];
+  started(apps: RunningApp[], browser: Browser): void;
+  afterEach?: () => Promise<void>;
+}): void {
+  let apps: RunningApp[] = [];
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    apps = await Promise.all(Array.from({ length: options.apps ?? 1 }, () => startApp()));
+    browser = await launchBrowser();
+    options.started(apps, browser);
+  });
+  afterEach(async () => {
+    try {
+      await closePages(options.pages);
+    } finally {
+      await options.afterEach?.();
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(apps.map((app) => app.close()));
+  });
+}
+
 export async function closePages(pages: Page[]): Promise<void> {
   const found = pages
     .map((page) => ({ url: page.url(), ...problemsOf(page) }))

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { EXAMPLE } from '../../common/api-docs';
-import { IsDisplayName } from '../../common/text';
+import { OptionalDisplayName } from '../../common/text';
 import { UserDto } from '../../profiles/dto/user.dto';
 import { IsAcceptablePassword, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '../password-policy';
 
@@ -41,11 +41,7 @@ export class RegisterDto {
     maxLength: 64,
     description: 'Defaults to the username; no control, bidi-override or invisible characters',
   })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @Length(1, 64)
-  @IsDisplayName()
+  @OptionalDisplayName()
   displayName?: string;
 }
 

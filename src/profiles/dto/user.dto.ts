@@ -1,9 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { EXAMPLE } from '../../common/api-docs';
 import { PageQueryDto } from '../../common/page-query.dto';
-import { IsDisplayName } from '../../common/text';
+import { OptionalDisplayName } from '../../common/text';
 import type { GroupInvites } from '../../users/user.entity';
 
 export class UserDto {
@@ -61,15 +60,9 @@ export class UserSearchQueryDto extends PageQueryDto {
   search?: string;
 }
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
 export class UpdateProfileDto {
   @ApiProperty({ required: false, example: 'Alice L.', minLength: 1, maxLength: 64 })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @Length(1, 64)
-  @IsDisplayName()
+  @OptionalDisplayName()
   displayName?: string;
 
   @ApiProperty({

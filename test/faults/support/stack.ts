@@ -227,3 +227,20 @@ export async function waitForAllReady(stack: FaultStack, timeoutMs = 30_000): Pr
   await Promise.all(stack.apis.filter((a) => a.proc.running).map((a) => waitForReady(a, timeoutMs)));
   return Date.now();
 }
+
+/**
+ * A suite's stack: started before its tests, closed after them. The getter is for tests and hooks that run
+ * once it has started; `ifStarted()` for clean-up that must also cope with a failed start.
+ */
+export function useFaultStack(
+  options: StackOptions,
+): (() => FaultStack) & { ifStarted(): FaultStack | undefined } {
+  let stack: FaultStack | undefined;
+  beforeAll(async () => {
+    stack = await FaultStack.start(options);
+  }, 90_000);
+  afterAll(async () => {
+    await stack?.close();
+  }, 60_000);
+  return Object.assign(() => stack!, { ifStarted: () => stack });
+}
