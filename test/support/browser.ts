@@ -1,9 +1,9 @@
 import { mkdirSync } from 'fs';
-import { createServer, Server, Socket } from 'net';
 import { join } from 'path';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { RunningApp, startApp } from './app';
-import { Api, TestUser, uniqueName } from './http';
+import { CuttableProxy } from './cuttable-proxy';
+import { Api, registerUser, TestUser, uniqueName } from './http';
 
 // Page functions run in the browser; the project's TypeScript has no DOM library, so they see these as `any`.
 declare const document: any;
@@ -146,26 +146,8 @@ export async function registerInUi(page: Page, prefix: string): Promise<UiUser> 
 }
 
 /** A user made through the API (quicker than the form), with a display name people will see. */
-export async function apiUser(baseUrl: string, prefix: string, displayName: string): Promise<TestUser> {
-  const api = new Api(baseUrl);
-  const username = uniqueName(prefix);
-  const password = strongPassword();
-  const res = await api.post('/auth/register', {
-    email: `${username}@example.com`,
-    username,
-    password,
-    displayName,
-  });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return {
-    id: res.body.user.id,
-    username,
-    email: `${username}@example.com`,
-    password,
-    accessToken: res.body.accessToken,
-    refreshToken: res.body.refreshToken,
-    api: api.as(res.body.accessToken),
-  };
+export function apiUser(baseUrl: string, prefix: string, displayName: string): Promise<TestUser> {
+  return registerUser(new Api(baseUrl), prefix, { displayName, password: strongPassword() });
 }
 
 export async function loginInUi(page: Page, login: string, password: string): Promise<void> {
@@ -276,61 +258,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** The page's connection can be cut: every request and the socket go through this relay. */
-export class PageProxy {
-  private server?: Server;
-  private sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(public target: { host: string; port: number }) {}
-
-  static async to(baseUrl: string): Promise<PageProxy> {
-    const url = new URL(baseUrl);
-    const proxy = new PageProxy({ host: url.hostname, port: Number(url.port) });
-    await proxy.open();
-    return proxy;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = new Socket();
-      upstream.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => s.destroy());
-        s.on('close', () => {
-          this.sockets.delete(s);
-          (s === client ? upstream : client).destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  /** Drops every connection and refuses new ones until open() again (same port). */
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-
-  async close(): Promise<void> {
-    await this.cut();
-  }
-}
+export { CuttableProxy as PageProxy };
 
 /** Takes a page off the network and back: the relay is cut and the browser reports offline. */
-export async function goOffline(page: Page, proxy: PageProxy): Promise<void> {
+export async function goOffline(page: Page, proxy: CuttableProxy): Promise<void> {
   await proxy.cut();
   await page.context().setOffline(true);
 }
 
-export async function goOnline(page: Page, proxy: PageProxy): Promise<void> {
+export async function goOnline(page: Page, proxy: CuttableProxy): Promise<void> {
   await proxy.open();
   await page.context().setOffline(false);
 }

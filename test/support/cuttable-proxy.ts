@@ -1,12 +1,28 @@
 import { createServer, Server, Socket } from 'net';
 
-/** A TCP relay in front of a real server (PostgreSQL, Redis) that a test can cut and restore. */
+/**
+ * A TCP relay in front of a real server (PostgreSQL, Redis, an API instance) that a test can cut and restore.
+ * When either side of a relayed connection closes, so does the other, as a network path would.
+ */
 export class CuttableProxy {
   private server?: Server;
   private sockets = new Set<Socket>();
   port = 0;
 
-  constructor(private readonly target: { host: string; port: number }) {}
+  /** Where new connections go; a test may point it elsewhere (an instance that replaced the first). */
+  constructor(public target: { host: string; port: number }) {}
+
+  /** A relay to `baseUrl`'s host and port, already open. */
+  static async to(baseUrl: string): Promise<CuttableProxy> {
+    const url = new URL(baseUrl);
+    const proxy = new CuttableProxy({ host: url.hostname, port: Number(url.port) });
+    await proxy.open();
+    return proxy;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
 
   async open(): Promise<void> {
     this.server = createServer((client) => {
@@ -15,7 +31,10 @@ export class CuttableProxy {
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('error', () => s.destroy());
-        s.on('close', () => this.sockets.delete(s));
+        s.on('close', () => {
+          this.sockets.delete(s);
+          (s === client ? upstream : client).destroy();
+        });
       }
       client.pipe(upstream).pipe(client);
     });
@@ -27,5 +46,10 @@ export class CuttableProxy {
   async cut(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.cut();
   }
 }

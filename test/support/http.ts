@@ -104,15 +104,21 @@ export interface TestUser {
   api: Api;
 }
 
-export async function registerUser(api: Api, prefix = 'u'): Promise<TestUser> {
+/** A new account through the API; `fields` may set the display name or the password. */
+export async function registerUser(
+  api: Api,
+  prefix = 'u',
+  fields: { displayName?: string; password?: string } = {},
+): Promise<TestUser> {
   const username = uniqueName(prefix);
-  const password = `pw-${username}`;
-  const res = await api.post('/auth/register', { email: `${username}@example.com`, username, password });
+  const password = fields.password ?? `pw-${username}`;
+  const email = `${username}@example.com`;
+  const res = await api.post('/auth/register', { email, username, password, ...fields });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return {
     id: res.body.user.id,
     username,
-    email: `${username}@example.com`,
+    email,
     password,
     accessToken: res.body.accessToken,
     refreshToken: res.body.refreshToken,
