@@ -26,6 +26,13 @@ import {
 } from './dto/message.dto';
 import { MessagesService } from './messages.service';
 
+const TEXT_RULE = 'text must be a string of 1 to 4096 characters after trimming';
+const textInvalid = {
+  code: 'VALIDATION_FAILED',
+  message: TEXT_RULE,
+  details: [{ field: 'text', errors: [TEXT_RULE] }],
+} as const;
+
 const senderOnly = {
   code: 'FORBIDDEN',
   when: 'only the sender may change a message, and service messages cannot be changed',
@@ -55,13 +62,7 @@ export class MessagesController {
       "`message:new` (the sender's other sockets included). `text` is trimmed and must then be 1-4096 " +
       'characters.',
     errors: [
-      {
-        code: 'VALIDATION_FAILED',
-        message: 'text must be a string of 1 to 4096 characters after trimming',
-        details: [
-          { field: 'text', errors: ['text must be a string of 1 to 4096 characters after trimming'] },
-        ],
-      },
+      textInvalid,
       'NOT_A_MEMBER',
       'CHAT_NOT_FOUND',
       'CLIENT_MSG_ID_CONFLICT',
@@ -151,19 +152,7 @@ export class MessagesController {
   @ApiEndpoint({
     summary: 'Edit a message (sender only)',
     description: 'Replaces the text and sets `editedAt`; members get `message:updated`.',
-    errors: [
-      {
-        code: 'VALIDATION_FAILED',
-        message: 'text must be a string of 1 to 4096 characters after trimming',
-        details: [
-          { field: 'text', errors: ['text must be a string of 1 to 4096 characters after trimming'] },
-        ],
-      },
-      'NOT_A_MEMBER',
-      senderOnly,
-      'MESSAGE_NOT_FOUND',
-      'MESSAGE_DELETED',
-    ],
+    errors: [textInvalid, 'NOT_A_MEMBER', senderOnly, 'MESSAGE_NOT_FOUND', 'MESSAGE_DELETED'],
   })
   @ApiOkResponse({ type: MessageDto, description: 'The edited message' })
   edit(
