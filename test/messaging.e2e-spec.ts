@@ -204,6 +204,20 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(1); // published once, not by both
   });
 
+  it("an entry the previous version wrote (no recording time) is still published, not left to fail the sweep", async () => {
+    const { alice, chatId, bobSocket } = await bobListeningOnB();
+    const id = await storeUnannounced(chatId, alice.id, 'old-format', 'from before the update');
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      const entry = `${crypto.randomUUID()}|${id}`;
+      await redis.zadd('delivery:outbox', Date.now() - 2000, entry);
+      expect(await bobSocket.waitFor('message:new', (m) => m.id === id, 5000)).toMatchObject({ id });
+      await eventually(async () => (await redis.zscore('delivery:outbox', entry)) === null);
+    } finally {
+      await redis.quit();
+    }
+  });
+
   it('a batch with no rows yet is kept (its statement may commit late), then fenced once older than any statement', async () => {
     const { alice, chatId, bobSocket } = await bobListeningOnB();
     const redis = new Redis(process.env.TEST_REDIS_URL!);

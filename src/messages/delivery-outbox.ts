@@ -49,11 +49,16 @@ export class DeliveryOutbox {
     return entry.split('|', 1)[0];
   }
 
+  /**
+   * When the entry was recorded. An entry written before the time was part of it (`batchId|ids`, by an
+   * instance of the previous version during a rolling update) counts as old: it is settled at once.
+   */
   static recordedAtOf(entry: string): number {
-    return Number(entry.split('|', 2)[1]);
+    const parts = entry.split('|');
+    return parts.length === 3 ? Number(parts[1]) : 0;
   }
 
   static idsOf(entry: string): string[] {
-    return entry.split('|', 3)[2].split(',');
+    return entry.slice(entry.lastIndexOf('|') + 1).split(',');
   }
 }
