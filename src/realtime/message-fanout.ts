@@ -86,7 +86,8 @@ export class MessageFanout {
           if (items.length)
             this.logger.warn(`re-sent ${items.length} messages after the pub/sub connection was away`);
         } catch (err) {
-          this.lostAt ??= since.getTime() + CATCH_UP_MARGIN_MS;
+          // Back to the earliest loss not yet caught up (another gap may have begun meanwhile).
+          this.lostAt = Math.min(this.lostAt ?? Infinity, since.getTime() + CATCH_UP_MARGIN_MS);
           this.logger.warn(`catch-up after a pub/sub gap failed (attempt ${attempt}): ${String(err)}`);
           await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
         }
