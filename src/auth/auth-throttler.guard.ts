@@ -28,6 +28,9 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
   }
 }
 
+/** Longer login names, usernames and session ids do not exist (validation refuses them). */
+const MAX_KEY_CHARS = 128;
+
 /**
  * The account an auth request is about, for the per-account budget: the login name, the username being
  * registered, or the session a refresh token belongs to (body or cookie). Lower-cased, like the lookups.
@@ -36,8 +39,10 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
 export function authAccountOf(req: Request): string | undefined {
   const body = (req.body ?? {}) as Record<string, unknown>;
   for (const field of ['login', 'username'])
-    if (typeof body[field] === 'string' && body[field]) return `${field}:${body[field].toLowerCase()}`;
+    // Cut to a sane length: this runs before validation, and a key should not be as long as the body.
+    if (typeof body[field] === 'string' && body[field])
+      return `${field}:${body[field].slice(0, MAX_KEY_CHARS).toLowerCase()}`;
   const refresh = typeof body.refreshToken === 'string' ? body.refreshToken : refreshTokenFromCookie(req);
-  const sessionId = refresh?.split('.', 1)[0];
+  const sessionId = refresh?.split('.', 1)[0].slice(0, MAX_KEY_CHARS);
   return sessionId ? `session:${sessionId.toLowerCase()}` : undefined;
 }
