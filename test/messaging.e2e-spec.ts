@@ -4,6 +4,7 @@ import { Api, registerUser, TestUser } from './support/http';
 import Redis from 'ioredis';
 import { connectSocket, eventually, settle } from './support/sockets';
 import { PresenceService } from '../src/presence/presence.service';
+import { SendPool } from '../src/database/send-pool';
 
 describe('messages: idempotency, sequencing, history (two instances)', () => {
   const env = twoInstances();
@@ -193,7 +194,11 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     const id = await storeUnannounced(chatId, alice.id, 'orphan', 'lost?');
     const redis = new Redis(process.env.TEST_REDIS_URL!);
     try {
-      await redis.zadd('delivery:outbox', Date.now() - 2000, `${crypto.randomUUID()}|${Date.now() - 2000}|${id}`);
+      await redis.zadd(
+        'delivery:outbox',
+        Date.now() - 2000,
+        `${crypto.randomUUID()}|${Date.now() - 2000}|${id}`,
+      );
       const delivered = await bobSocket.waitFor('message:new', (m) => m.id === id, 5000);
       expect(delivered).toMatchObject({ id, chatId, text: 'lost?', senderId: alice.id });
       await eventually(async () => (await redis.zcard('delivery:outbox')) === 0);
@@ -204,7 +209,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(1); // published once, not by both
   });
 
-  it("an entry the previous version wrote (no recording time) is still published, not left to fail the sweep", async () => {
+  it('an entry the previous version wrote (no recording time) is still published, not left to fail the sweep', async () => {
     const { alice, chatId, bobSocket } = await bobListeningOnB();
     const id = await storeUnannounced(chatId, alice.id, 'old-format', 'from before the update');
     const redis = new Redis(process.env.TEST_REDIS_URL!);
@@ -260,7 +265,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     }
   });
 
-  it("after its pub/sub connection was away, an instance re-sends to its sockets what it may have missed", async () => {
+  it('after its pub/sub connection was away, an instance re-sends to its sockets what it may have missed', async () => {
     const { alice, chatId, bobSocket } = await bobListeningOnB();
     // A publication B never saw: the row is there, nothing announced it.
     const id = await storeUnannounced(chatId, alice.id, 'missed', 'while away');
@@ -269,7 +274,9 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     const redis = new Redis(process.env.TEST_REDIS_URL!);
     try {
       const name = `socket.io-sub:${env.b.app.get(PresenceService).instanceId}`;
-      const line = ((await redis.client('LIST')) as string).split('\n').find((l) => l.includes(` name=${name} `));
+      const line = ((await redis.client('LIST')) as string)
+        .split('\n')
+        .find((l) => l.includes(` name=${name} `));
       expect(line).toBeDefined();
       await redis.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]);
     } finally {
@@ -280,9 +287,40 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     expect(bobSocket.connected).toBe(true); // the socket itself never noticed
   });
 
-  it("the app's connections plan every statement for its own parameters (a generic plan doubled the send batch's cost)", async () => {
-    const [{ plan_cache_mode }] = await db.query('SHOW plan_cache_mode');
-    expect(plan_cache_mode).toBe('force_custom_plan');
+  it('sends run on the send pool, which keeps one plan for the batch built from index probes (test/send-plan)', async () => {
+    const alice = await registerUser(env.apiA, 'alice');
+    const bob = await registerUser(env.apiA, 'bob');
+    const chatId = await directChat(alice, bob);
+    const sent = await alice.api.post(`/chats/${chatId}/messages`, {
+      text: 'on the send pool',
+      clientMsgId: 'sp1',
+    });
+    expect(sent.status).toBe(201);
+    // The pool opens connections only for sends, so it has some now, and each has the batch statement prepared.
+    const pool = env.a.app.get(SendPool).pool;
+    expect(pool.totalCount).toBeGreaterThanOrEqual(1);
+    const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
+    try {
+      for (const client of clients) {
+        const settings = await client.query(
+          `SELECT name, setting FROM pg_settings
+            WHERE name IN ('plan_cache_mode', 'enable_seqscan', 'enable_hashjoin', 'enable_mergejoin') ORDER BY name`,
+        );
+        expect(settings.rows).toEqual([
+          { name: 'enable_hashjoin', setting: 'off' },
+          { name: 'enable_mergejoin', setting: 'off' },
+          { name: 'enable_seqscan', setting: 'off' },
+          { name: 'plan_cache_mode', setting: 'force_generic_plan' },
+        ]);
+        const prepared = await client.query(`SELECT name FROM pg_prepared_statements`);
+        expect(prepared.rows).toEqual([{ name: 'messages-send-batch' }]);
+      }
+    } finally {
+      clients.forEach((c) => c.release());
+    }
+    // The main pool's connections keep PostgreSQL's defaults.
+    const [{ enable_seqscan }] = await db.query('SHOW enable_seqscan');
+    expect(enable_seqscan).toBe('on');
   });
 
   it('history by offset, by beforeSeq and by afterSeq; bad parameters are 400', async () => {

@@ -8,23 +8,33 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Transactions } from './transactions';
+import { SendPool } from './send-pool';
 import { typeormOptions } from './typeorm-options';
 
-/** db_pool_connections{state}: the pool's size, its idle connections, and requests waiting for one. */
+/** db_pool_connections{state} and db_send_pool_connections{state}: size, idle connections, requests waiting. */
 @Injectable()
 class PoolMetrics implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly sendPool: SendPool,
     private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
-    this.metrics.gauge('db_pool_connections', 'PostgreSQL pool connections by state.', ['state'], (set) => {
-      set(pool.totalCount, { state: 'total' });
-      set(pool.idleCount, { state: 'idle' });
-      set(pool.waitingCount, { state: 'waiting' });
-    });
+    const pools: [string, string, Pool][] = [
+      [
+        'db_pool_connections',
+        'PostgreSQL pool connections by state.',
+        (this.db.driver as PostgresDriver).master,
+      ],
+      ['db_send_pool_connections', 'PostgreSQL send-batch pool connections by state.', this.sendPool.pool],
+    ];
+    for (const [name, help, pool] of pools)
+      this.metrics.gauge(name, help, ['state'], (set) => {
+        set(pool.totalCount, { state: 'total' });
+        set(pool.idleCount, { state: 'idle' });
+        set(pool.waitingCount, { state: 'waiting' });
+      });
   }
 }
 
@@ -42,7 +52,7 @@ class PoolMetrics implements OnModuleInit {
       }),
     }),
   ],
-  providers: [Transactions, PoolMetrics],
-  exports: [Transactions],
+  providers: [Transactions, SendPool, PoolMetrics],
+  exports: [Transactions, SendPool],
 })
 export class DatabaseModule {}

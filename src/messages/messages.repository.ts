@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { UnavailableError } from '../common/unavailable';
 import { uniqueViolation } from '../database/postgres-errors';
+import { SendPool } from '../database/send-pool';
 import { updateReturning } from '../database/sql';
 import { Tx } from '../database/transactions';
 import { MessageEntity, SystemEvent, UQ_MESSAGES_SENDER_CLIENT_MSG_ID } from './message.entity';
@@ -31,8 +30,13 @@ const COLUMNS = columns();
  * the whole statement fail on the index (and roll back, seqs included), and the caller runs the batch again,
  * which then finds it stored. Membership is checked here, atomically with the insert (the send path's access
  * check; AccessService only explains a refusal): a non-member's message takes no seq and gets no row back.
+ *
+ * It runs on the send pool (SendPool), which keeps one generic plan per connection, built from whatever the
+ * statistics say at that moment. So every lookup of a send is written as a probe per input row that the
+ * planner cannot turn around into a scan of the table: the idempotency lookup is a LATERAL subquery with a
+ * LIMIT, and the membership check an EXISTS with OFFSET 0 (which keeps it a per-row subplan instead of a join).
  */
-const SEND_BATCH_SQL = `
+export const SEND_BATCH_SQL = `
 WITH fence AS (
   INSERT INTO send_fences (batch_id) VALUES ($6::uuid)
 ), input AS (
@@ -40,11 +44,13 @@ WITH fence AS (
     WITH ORDINALITY AS t(id, chat_id, sender_id, client_msg_id, text, ord)
 ), existing AS (
   SELECT i.ord, m.* FROM input i
-    JOIN messages m ON m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id
+   CROSS JOIN LATERAL (SELECT * FROM messages m
+                        WHERE m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id LIMIT 1) m
 ), fresh AS (
   SELECT i.*, row_number() OVER (PARTITION BY i.chat_id ORDER BY i.ord) AS n FROM input i
    WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.ord = i.ord)
-     AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id)
+     AND EXISTS (SELECT 1 FROM chat_members cm
+                  WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id OFFSET 0)
 ), locked AS MATERIALIZED (
   SELECT c.id FROM chats c WHERE c.id IN (SELECT chat_id FROM fresh) ORDER BY c.id FOR NO KEY UPDATE
 ), bump AS (
@@ -129,7 +135,10 @@ export interface UnreadForNotification {
 /** Every query on `messages`, including the send statement (which also bumps the chat's seq). */
 @Injectable()
 export class MessagesRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly sendPool: SendPool,
+  ) {}
 
   /**
    * Stores a batch of sends (see SEND_BATCH_SQL). Throws DuplicateInFlightError when another transaction was
@@ -137,11 +146,10 @@ export class MessagesRepository {
    */
   /** `batchId`: the DeliveryOutbox entry's; the statement fails with SendFencedError if that batch was fenced. */
   async insertBatch(sends: NewMessage[], batchId: string): Promise<SendOutcome[]> {
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
     let rows: (Message & { status: string; ord: string | null; memberIds: string[] | null })[];
     try {
       // A named statement: parsed and planned once per connection, not once per batch.
-      ({ rows } = await pool.query({
+      ({ rows } = await this.sendPool.pool.query({
         name: 'messages-send-batch',
         text: SEND_BATCH_SQL,
         values: [

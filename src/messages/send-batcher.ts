@@ -4,6 +4,7 @@ import { AppError } from '../common/app-error';
 import { isUnavailable } from '../common/unavailable';
 import { EventBus } from '../common/events';
 import { Metrics } from '../common/metrics';
+import { SEND_POOL_SIZE } from '../database/typeorm-options';
 import { DeliveryOutbox } from './delivery-outbox';
 import { MessageDto, toMessageDto } from './dto/message.dto';
 import './messages.events';
@@ -12,7 +13,7 @@ import { SendRateLimiter } from './send-rate-limiter';
 
 /** Sends per statement, and statements in flight at once (each holds one PostgreSQL connection). */
 export const MAX_BATCH = 128;
-export const MAX_IN_FLIGHT = 4;
+export const MAX_IN_FLIGHT = SEND_POOL_SIZE;
 /** Beyond this many waiting sends the instance is overloaded: refuse at once (503) rather than queue for seconds. */
 export const MAX_WAITING = 5000;
 
