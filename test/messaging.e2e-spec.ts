@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { connectSocket, eventually, settle } from './support/sockets';
 import { PresenceService } from '../src/presence/presence.service';
 import { SendPool } from '../src/database/send-pool';
+import { MessagesRepository } from '../src/messages/messages.repository';
 
 describe('messages: idempotency, sequencing, history (two instances)', () => {
   const env = twoInstances();
@@ -186,6 +187,43 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
     for (const ack of acks)
       expect(new Date(ack.data.createdAt).getTime()).toBe(bySeq.get(ack.data.seq)!.created_at.getTime());
+  });
+
+  it('batches over the same chats in any order, 8 at once on two instances: no deadlock, seqs gap-free', async () => {
+    const alice = await registerUser(env.apiA, 'alice');
+    const others = await Promise.all(Array.from({ length: 10 }, () => registerUser(env.apiA, 'peer')));
+    const chatIds = await Promise.all(others.map((o) => directChat(alice, o)));
+    const repos = [env.a.app.get(MessagesRepository), env.b.app.get(MessagesRepository)];
+    // Each statement locks its chats; without one lock order for all, these would deadlock (40P01).
+    const shuffled = () => [...chatIds].sort(() => Math.random() - 0.5);
+    let n = 0;
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, lane) =>
+        (async () => {
+          const kinds: string[] = [];
+          for (let round = 0; round < 15; round++) {
+            const sends = shuffled().map((chatId) => ({
+              id: crypto.randomUUID(),
+              chatId,
+              senderId: alice.id,
+              clientMsgId: `dl-${n++}`,
+              text: 'x',
+            }));
+            const result = await repos[lane % 2].insertBatch(sends, crypto.randomUUID());
+            kinds.push(...result.map((r) => r.kind));
+          }
+          return kinds;
+        })(),
+      ),
+    );
+    expect(new Set(outcomes.flat())).toEqual(new Set(['inserted']));
+    for (const chatId of chatIds) {
+      const rows: { seq: number }[] = await db.query(
+        `SELECT seq FROM messages WHERE chat_id = $1 ORDER BY seq`,
+        [chatId],
+      );
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 8 * 15 }, (_, i) => i + 1));
+    }
   });
 
   it('a committed batch its instance never published is published by another instance (the delivery outbox)', async () => {

@@ -34,7 +34,10 @@ const COLUMNS = columns();
  * It runs on the send pool (SendPool), which keeps one generic plan per connection, built from whatever the
  * statistics say at that moment. So every lookup of a send is written as a probe per input row that the
  * planner cannot turn around into a scan of the table: the idempotency lookup is a LATERAL subquery with a
- * LIMIT, and the membership check an EXISTS with OFFSET 0 (which keeps it a per-row subplan instead of a join).
+ * LIMIT, the membership check an EXISTS with OFFSET 0 (which keeps it a per-row subplan instead of a join),
+ * the chat rows are locked by a LATERAL probe per chat, in id order (the sorted aggregate drives the loop),
+ * and updated through `id = ANY (...)`. test/send-plan.e2e-spec.ts checks the plan; a test in
+ * messaging.e2e-spec.ts checks the lock order (shuffled batches at once deadlock without it).
  */
 export const SEND_BATCH_SQL = `
 WITH fence AS (
@@ -52,12 +55,14 @@ WITH fence AS (
      AND EXISTS (SELECT 1 FROM chat_members cm
                   WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id OFFSET 0)
 ), locked AS MATERIALIZED (
-  SELECT c.id FROM chats c WHERE c.id IN (SELECT chat_id FROM fresh) ORDER BY c.id FOR NO KEY UPDATE
+  SELECT c.id, f.cnt
+    FROM (SELECT chat_id, count(*)::int AS cnt FROM fresh GROUP BY chat_id ORDER BY chat_id) f
+   CROSS JOIN LATERAL (SELECT id FROM chats WHERE id = f.chat_id FOR NO KEY UPDATE) c
 ), bump AS (
-  UPDATE chats c SET last_seq = c.last_seq + f.cnt, updated_at = greatest(clock_timestamp(), c.updated_at)
-    FROM (SELECT chat_id, count(*)::int AS cnt FROM fresh GROUP BY chat_id) f
-   WHERE c.id = f.chat_id AND c.id IN (SELECT id FROM locked)
-  RETURNING c.id, c.last_seq - f.cnt AS base_seq, c.updated_at
+  UPDATE chats c SET last_seq = c.last_seq + l.cnt, updated_at = greatest(clock_timestamp(), c.updated_at)
+    FROM locked l
+   WHERE c.id = l.id AND c.id = ANY (ARRAY(SELECT id FROM locked))
+  RETURNING c.id, c.last_seq - l.cnt AS base_seq, c.updated_at
 ), inserted AS (
   INSERT INTO messages (id, chat_id, seq, sender_id, client_msg_id, text, created_at)
   SELECT f.id, f.chat_id, b.base_seq + f.n, f.sender_id, f.client_msg_id, f.text, b.updated_at
