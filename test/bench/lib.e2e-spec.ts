@@ -8,7 +8,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
-import { diffHeap, ladderFigure, procStat, summarizeHeapSnapshot, Tracker, treeCpuSeconds } from './lib';
+import {
+  diffHeap,
+  ladderFigure,
+  procStat,
+  stepSettled,
+  summarizeHeapSnapshot,
+  Tracker,
+  treeCpuSeconds,
+} from './lib';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,6 +77,16 @@ describe('ladderFigure', () => {
   it('takes the highest step within the limit, and a step that lost messages fails', () => {
     expect(ladderFigure([step(250, 10), step(500, 60)], ladder, 50).label).toBe('250');
     expect(ladderFigure([step(250, 10), step(500, 20, 1)], ladder, 50).label).toBe('250');
+  });
+
+  it('counts a step as passed when its second attempt passed, and stops at a step that failed twice', () => {
+    expect(
+      ladderFigure([step(250, 10), step(500, 60), step(500, 20), step(1000, 70)], ladder, 50).label,
+    ).toBe('500');
+    expect(ladderFigure([step(250, 10), step(500, 60), step(500, 70)], ladder, 50).label).toBe('250');
+    expect(stepSettled([step(500, 60)], 50)).toBe(false);
+    expect(stepSettled([step(500, 60), step(500, 70)], 50)).toBe(true);
+    expect(stepSettled([step(500, 20)], 50)).toBe(true);
   });
 
   it('says ">= top step" when the ladder ran out before the server did', () => {

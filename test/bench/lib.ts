@@ -402,10 +402,18 @@ export interface StepResult {
 export const stepPassed = (s: StepResult, limitMs: number) =>
   s.p99 <= limitMs && s.lost === 0 && s.duplicated === 0;
 
+/** Attempts per step: a failed step is measured once more before the ladder stops (one pause decides less). */
+export const STEP_ATTEMPTS = 2;
+
+/** Whether the ladder goes on after these attempts of one step: one passed, or none is left to try. */
+export const stepSettled = (attempts: StepResult[], limitMs: number) =>
+  attempts.some((s) => stepPassed(s, limitMs)) || attempts.length >= STEP_ATTEMPTS;
+
 /**
- * The ladder's figure: the highest offered rate whose step kept p99 within the limit without losing or
- * duplicating a message. Never 0 for "the first step failed": that is "< first step"; passing the top
- * step is ">= top step" (the ladder ended, not the server).
+ * The ladder's figure: the highest offered rate of an unbroken run of steps from the first, each with an
+ * attempt that kept p99 within the limit without losing or duplicating a message (a step has up to
+ * STEP_ATTEMPTS attempts, in order). Never 0 for "the first step failed": that is "< first step"; passing
+ * the top step is ">= top step" (the ladder ended, not the server).
  */
 export function ladderFigure(
   steps: StepResult[],
@@ -413,9 +421,9 @@ export function ladderFigure(
   limitMs: number,
 ): { highest: number | null; label: string } {
   let highest: number | null = null;
-  for (const s of steps) {
-    if (!stepPassed(s, limitMs)) break;
-    highest = s.offered;
+  for (const offered of [...new Set(steps.map((s) => s.offered))]) {
+    if (!steps.some((s) => s.offered === offered && stepPassed(s, limitMs))) break;
+    highest = offered;
   }
   if (highest === null) return { highest, label: `< ${ladder[0]}` };
   if (highest === ladder[ladder.length - 1]) return { highest, label: `>= ${highest}` };
