@@ -29,13 +29,10 @@ export function IsDisplayName(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
+/** class-transformer: a string without its leading and trailing whitespace; anything else as it is. */
+export const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
 /** An optional display name in a request body: trimmed, 1 to 64 characters, IsDisplayName. */
 export function OptionalDisplayName(): PropertyDecorator {
-  return applyDecorators(
-    IsOptional(),
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
-    IsString(),
-    Length(1, 64),
-    IsDisplayName(),
-  );
+  return applyDecorators(IsOptional(), Transform(trimmed), IsString(), Length(1, 64), IsDisplayName());
 }

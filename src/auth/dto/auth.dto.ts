@@ -2,11 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { EXAMPLE } from '../../common/api-docs';
-import { OptionalDisplayName } from '../../common/text';
+import { OptionalDisplayName, trimmed } from '../../common/text';
 import { UserDto } from '../../profiles/dto/user.dto';
 import { IsAcceptablePassword, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '../password-policy';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const trimLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
@@ -58,7 +57,7 @@ export class LoginDto {
 
   @ApiProperty({ required: false, example: 'Firefox on laptop', maxLength: 64 })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimmed)
   @IsString()
   @Length(1, 64)
   deviceName?: string;

@@ -3,17 +3,15 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length } from 'class-validator';
 import { EXAMPLE } from '../../common/api-docs';
 import { IsId } from '../../common/ids';
-import { IsDisplayName } from '../../common/text';
+import { IsDisplayName, trimmed } from '../../common/text';
 import { ChatMemberDto } from '../../inbox/dto/chat.dto';
 
 /** Ids a single request may name: bigger groups are built in steps, each bounded. */
 export const MAX_IDS_PER_REQUEST = 100;
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
 export class GroupNameDto {
   @ApiProperty({ example: 'Team', minLength: 1, maxLength: 128 })
-  @Transform(trim)
+  @Transform(trimmed)
   @IsString()
   @Length(1, 128)
   @IsDisplayName()

@@ -12,6 +12,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { EXAMPLE } from '../../common/api-docs';
+import { trimmed } from '../../common/text';
 import type { MessageType, SystemEvent } from '../message.entity';
 import type { Message } from '../messages.repository';
 
@@ -37,11 +38,9 @@ class MessageTextConstraint implements ValidatorConstraintInterface {
   }
 }
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
 export class MessageTextDto {
   @ApiProperty({ example: 'Hello, Bob!', minLength: 1, maxLength: MAX_TEXT_CHARS })
-  @Transform(trim)
+  @Transform(trimmed)
   @Validate(MessageTextConstraint)
   text: string;
 }
