@@ -758,11 +758,10 @@ async function scenarioThroughput(targets: Target[], users: User[], pairs: Pair[
       t.server,
       await offerLoad(t.server, t.sockets, mainRoute(t, users, pairs), P.warmRate, P.warmSeconds, 'w'),
     );
+  // Still climbing: every step so far passed, i.e. the ladder's figure is the last step tried (or none yet).
   const passedEvery = (t: Target) => {
     const own = steps.get(t.server.name)!;
-    return [...new Set(own.map((s) => s.offered))].every((rate) =>
-      own.some((s) => s.offered === rate && stepPassed(s, LATENCY_LIMIT_MS)),
-    );
+    return ladderFigure(own, P.steps, LATENCY_LIMIT_MS).highest === (own.at(-1)?.offered ?? null);
   };
   for (const rate of P.steps) {
     const climbing = targets.filter(passedEvery);
