@@ -136,7 +136,7 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     expect(wrong.body.code).toBe('INVALID_CREDENTIALS');
   });
 
-  it('rejects tampered, expired, foreign-signed and missing tokens with 401', async () => {
+  it('rejects tampered, expired, foreign-signed, other-algorithm and missing tokens with 401', async () => {
     const user = await registerUser(env.apiA);
     const [header, payload, signature] = user.accessToken.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
@@ -152,10 +152,16 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
       sub: user.id,
       sid: claims.sid,
     });
+    // The right secret but another HMAC: only HS256 is accepted (the key is the same bytes for every HS*).
+    const otherAlgorithm = new JwtService({ secret: TEST_JWT_SECRET }).sign(
+      { sub: user.id, sid: claims.sid },
+      { algorithm: 'HS512' },
+    );
+    // Signed with the secret as a string, as tokens were before the key became a KeyObject: still good.
     const valid = new JwtService({ secret: TEST_JWT_SECRET }).sign({ sub: user.id, sid: claims.sid });
 
     expect((await env.apiA.as(valid).get('/users/me')).status).toBe(200);
-    for (const token of [tampered, expired, foreign, 'garbage']) {
+    for (const token of [tampered, expired, foreign, otherAlgorithm, 'garbage']) {
       const res = await env.apiB.as(token).get('/users/me');
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHORIZED');
@@ -324,7 +330,10 @@ describe('auth rate limiting (Redis-backed, shared by instances)', () => {
     expect(statuses).toEqual([401, 401, 401]);
     // The same account in another spelling, from a fourth address: still that account's budget.
     const limited = await attempt('127.0.0.44', login.toUpperCase());
-    expect({ status: limited.status, code: limited.body.code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+    expect({ status: limited.status, code: limited.body.code }).toEqual({
+      status: 429,
+      code: 'RATE_LIMITED',
+    });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await attempt('127.0.0.44', uniqueName('other'))).status).toBe(401);
   });

@@ -1,4 +1,5 @@
-import { twoInstances } from './support/app';
+import { JwtService } from '@nestjs/jwt';
+import { TEST_JWT_SECRET, twoInstances } from './support/app';
 import { registerUser } from './support/http';
 import { connectSocket, settle } from './support/sockets';
 
@@ -10,6 +11,14 @@ describe('realtime delivery across two instances', () => {
     await expect(connectSocket(env.a.url, undefined)).rejects.toThrow(/Unauthorized/);
     await expect(connectSocket(env.a.url, 'nonsense')).rejects.toThrow(/Unauthorized/);
     const user = await registerUser(env.apiA);
+    const { sid } = JSON.parse(Buffer.from(user.accessToken.split('.')[1], 'base64url').toString());
+    const hs512 = new JwtService({ secret: TEST_JWT_SECRET }).sign(
+      { sub: user.id, sid },
+      { algorithm: 'HS512' },
+    );
+    await expect(connectSocket(env.a.url, hs512)).rejects.toThrow(/Unauthorized/);
+    const hs256 = new JwtService({ secret: TEST_JWT_SECRET }).sign({ sub: user.id, sid });
+    (await connectSocket(env.a.url, hs256)).close();
     await user.api.post('/auth/logout');
     await expect(connectSocket(env.b.url, user.accessToken)).rejects.toThrow(/Unauthorized/);
   });

@@ -18,6 +18,7 @@ import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginLimiter } from './login-limiter';
 import { SessionStore } from './session.store';
+import { ACCESS_TOKEN_ALGORITHMS, accessTokenKey } from './access-token-key';
 
 @Module({
   imports: [
@@ -27,8 +28,9 @@ import { SessionStore } from './session.store';
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwtSecret,
-        signOptions: { expiresIn: config.accessTokenTtlSec },
+        secret: accessTokenKey(config.jwtSecret),
+        signOptions: { expiresIn: config.accessTokenTtlSec, algorithm: ACCESS_TOKEN_ALGORITHMS[0] },
+        verifyOptions: { algorithms: [...ACCESS_TOKEN_ALGORITHMS] },
       }),
     }),
     // Counted in Redis so the limits hold across API instances.
