@@ -1,3 +1,4 @@
+import fs from 'fs';
 import type { IncomingMessage, Server, ServerResponse } from 'http';
 import type { Express } from 'express';
 import { RunningApp, startApp } from './support/app';
@@ -38,5 +39,21 @@ describe('the HTTP server', () => {
         response: true,
       })),
     );
+  });
+
+  it('looks for web-client files only outside the API', async () => {
+    const stat = jest.spyOn(fs, 'stat');
+    try {
+      for (const path of ['/api/health', '/api/nope', '/api/users/me', '/metrics', '/docs-json'])
+        await fetch(`${running.url}${path}`);
+      expect(stat).not.toHaveBeenCalled();
+      const page = await fetch(`${running.url}/style.css`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/css/);
+      expect(stat).toHaveBeenCalled();
+      expect((await fetch(`${running.url}/no-such-file.js`)).status).toBe(404);
+    } finally {
+      stat.mockRestore();
+    }
   });
 });
