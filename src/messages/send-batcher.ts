@@ -64,8 +64,12 @@ export class SendBatcher {
       return Promise.reject(
         new AppError('SERVICE_UNAVAILABLE', 'The server is busy; retry shortly', undefined, 1),
       );
+    // Written out, not `{ ...send, id }`: V8 made a new hidden class for every spread-then-extended copy
+    // (--log-maps: one map transition per message), in the old generation, for the next full GC to find.
+    const { chatId, senderId, clientMsgId, text } = send;
+    const stored: NewMessage = { id: randomUUID(), chatId, senderId, clientMsgId, text };
     return new Promise((resolve, reject) => {
-      this.queue.push({ send: { ...send, id: randomUUID() }, originSocketId, resolve, reject });
+      this.queue.push({ send: stored, originSocketId, resolve, reject });
       this.schedule();
     });
   }
