@@ -16,15 +16,9 @@ export function createRedisAdapter(
   sub: Redis;
   close(): Promise<void>;
 } {
-  // No auto-pipelining here: the subscriber connection is in pub/sub mode, and publications go out as issued.
-  const pub = createRedisClient(redisUrl, {
-    enableAutoPipelining: false,
-    connectionName: `socket.io-pub:${name}`,
-  });
-  const sub = createRedisClient(redisUrl, {
-    enableAutoPipelining: false,
-    connectionName: `socket.io-sub:${name}`,
-  });
+  // Publications go out as issued (no connection here auto-pipelines; see createRedisClient).
+  const pub = createRedisClient(redisUrl, { connectionName: `socket.io-pub:${name}` });
+  const sub = createRedisClient(redisUrl, { connectionName: `socket.io-sub:${name}` });
   return {
     adapter: createAdapter(pub, sub, { key: socketIoChannelKey(redisUrl) }),
     pub,

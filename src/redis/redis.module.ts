@@ -27,8 +27,11 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 5000,
     enableReadyCheck: true,
-    // Commands issued in the same event-loop turn go out as one pipeline: fewer round trips and syscalls.
-    enableAutoPipelining: true,
+    // No auto-pipelining: ioredis builds a Pipeline object per turn for it (its own hidden class, a getter,
+    // every command copied onto it), and at 1,000 sends/s that doubled the bytes promoted per message and the
+    // young-generation GC pauses for no saved round trip (docs/performance.md, section 7). The hot paths
+    // batch on purpose instead (one pipeline per send batch, one ZREM per 100 ms of acknowledgements).
+    enableAutoPipelining: false,
     ...options,
   });
   // ioredis reconnects by itself; a dropped connection is worth a log line, not a crash.
