@@ -74,11 +74,6 @@ export class MessagesService {
     return toMessageDto(stored, await this.chats.readAllSeq(chatId));
   }
 
-  /**
-   * Pages of history, oldest first. seq runs 1, 2, 3, ... without gaps and rows are never removed (deletion
-   * is soft), so `offset` N is exactly "seq > N": every mode is a range scan on (chat_id, seq) and costs the
-   * same at any depth.
-   */
   /** Messages created since `since` in these users' chats, addressed to each chat's members (oldest first). */
   async recentFor(userIds: string[], since: Date): Promise<CreatedMessage[]> {
     const rows = await this.messages.recentInChatsOf(userIds, since, RECENT_PER_CHAT);
@@ -88,6 +83,11 @@ export class MessagesService {
     }));
   }
 
+  /**
+   * Pages of history, oldest first. seq runs 1, 2, 3, ... without gaps and rows are never removed (deletion
+   * is soft), so `offset` N is exactly "seq > N": every mode is a range scan on (chat_id, seq) and costs the
+   * same at any depth.
+   */
   async history(userId: string, chatId: string, query: HistoryQueryDto): Promise<HistoryPageDto> {
     const modes = [query.offset, query.beforeSeq, query.afterSeq].filter((v) => v !== undefined).length;
     if (modes > 1) {
