@@ -10,4 +10,4 @@ export function accessTokenKey(secret: string): KeyObject {
 }
 
 /** Only HMAC-SHA256: what we sign with, and nothing else is accepted. */
-export const ACCESS_TOKEN_ALGORITHMS = ['HS256'] as const;
+export const ACCESS_TOKEN_ALGORITHM = 'HS256';

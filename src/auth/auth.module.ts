@@ -18,7 +18,7 @@ import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginLimiter } from './login-limiter';
 import { SessionStore } from './session.store';
-import { ACCESS_TOKEN_ALGORITHMS, accessTokenKey } from './access-token-key';
+import { ACCESS_TOKEN_ALGORITHM, accessTokenKey } from './access-token-key';
 
 @Module({
   imports: [
@@ -29,8 +29,8 @@ import { ACCESS_TOKEN_ALGORITHMS, accessTokenKey } from './access-token-key';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         secret: accessTokenKey(config.jwtSecret),
-        signOptions: { expiresIn: config.accessTokenTtlSec, algorithm: ACCESS_TOKEN_ALGORITHMS[0] },
-        verifyOptions: { algorithms: [...ACCESS_TOKEN_ALGORITHMS] },
+        signOptions: { expiresIn: config.accessTokenTtlSec, algorithm: ACCESS_TOKEN_ALGORITHM },
+        verifyOptions: { algorithms: [ACCESS_TOKEN_ALGORITHM] },
       }),
     }),
     // Counted in Redis so the limits hold across API instances.

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AccessTokenPayload, AuthService } from './auth.service';
 import { AuthUser } from '../common/auth-user';
-import { ACCESS_TOKEN_ALGORITHMS, accessTokenKey } from './access-token-key';
+import { ACCESS_TOKEN_ALGORITHM, accessTokenKey } from './access-token-key';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
@@ -17,7 +17,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // passport-jwt's types say string | Buffer; it hands the key to jsonwebtoken, which takes a KeyObject.
       secretOrKey: accessTokenKey(config.jwtSecret) as unknown as Buffer,
-      algorithms: [...ACCESS_TOKEN_ALGORITHMS],
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
       ignoreExpiration: false,
     });
   }
