@@ -12,11 +12,12 @@
  * endpoint after a warm-up. Sockets: 200 sender -> receiver pairs at --rate messages per second. Not part of
  * `npm run bench` (whose figures are latencies side by side with a baseline); this isolates one cause.
  */
-const { execFileSync, spawn } = require('child_process');
+const { spawn } = require('child_process');
 const { readFileSync } = require('fs');
 const { join } = require('path');
 const { Client } = require('pg');
 const Redis = require('ioredis');
+const { scratchDatabase } = require('./scratch-database');
 const { io } = require('socket.io-client');
 
 const ROOT = join(__dirname, '..', '..');
@@ -35,21 +36,9 @@ const SECONDS = Number(arg('seconds') ?? 10);
 const PAIRS = 200;
 const PORT = 3990;
 const URL_ = `http://127.0.0.1:${PORT}`;
-const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres:postgres@localhost:5432/messenger');
-const dbUrl = (db) => Object.assign(new URL(base), { pathname: `/${db}` }).toString();
-const DB = 'messenger_bench_gc';
+const DB = scratchDatabase('messenger_bench_gc');
 const REDIS_URL = 'redis://127.0.0.1:6379/6';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function admin(sql) {
-  const c = new Client({ connectionString: dbUrl('postgres') });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Scavenges and full GCs from the app's --trace-gc output, as they come. */
 function gcLog(stream) {
@@ -115,7 +104,7 @@ async function httpPhase(events, owner) {
     token: owner.token,
     body: { userId: owner.id },
   });
-  const db = new Client({ connectionString: dbUrl(DB) });
+  const db = new Client({ connectionString: DB.url });
   await db.connect();
   await db.query(
     `INSERT INTO messages (chat_id, seq, sender_id, client_msg_id, text)
@@ -213,12 +202,7 @@ async function socketPhase(events, users) {
 }
 
 async function main() {
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB}`);
-  execFileSync(process.execPath, [join(ROOT, 'dist', 'cli', 'prepare-db.js')], {
-    env: { ...process.env, DATABASE_URL: dbUrl(DB) },
-    stdio: 'ignore',
-  });
+  await DB.create();
   const redis = new Redis(REDIS_URL);
   await redis.flushdb();
   await redis.quit();
@@ -227,7 +211,7 @@ async function main() {
       ...process.env,
       NODE_ENV: 'production',
       PORT: String(PORT),
-      DATABASE_URL: dbUrl(DB),
+      DATABASE_URL: DB.url,
       REDIS_URL,
       JWT_SECRET: 'gc-promotion-secret-gc-promotion-secret-0123',
       LOG_LEVEL: 'warn',
@@ -260,7 +244,7 @@ async function main() {
   } finally {
     app.kill('SIGTERM');
     await new Promise((r) => (app.exitCode !== null ? r() : app.once('exit', r)));
-    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+    await DB.drop();
   }
 }
 

@@ -12,6 +12,7 @@ const { randomUUID } = require('crypto');
 const { readFileSync } = require('fs');
 const { join } = require('path');
 const { Client, Pool } = require('pg');
+const { scratchDatabase } = require('./scratch-database');
 
 const dist = join(__dirname, '..', '..', 'dist');
 const { MessagesRepository } = require(join(dist, 'messages', 'messages.repository.js'));
@@ -19,9 +20,7 @@ const { poolOptions, sendPoolOptions } = require(join(dist, 'database', 'typeorm
 
 const N = Number(process.argv[2] ?? 16000);
 const CONNECTIONS = 4;
-const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres:postgres@localhost:5432/messenger');
-const url = (db) => Object.assign(new URL(base), { pathname: `/${db}` }).toString();
-const DB = 'messenger_bench_statement';
+const DB = scratchDatabase('messenger_bench_statement');
 
 const MODES = {
   'custom plan per execution': (u) => ({
@@ -38,18 +37,8 @@ const cpuMs = (pid) => {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
 
-async function admin(sql) {
-  const c = new Client({ connectionString: url('postgres') });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 async function run(mode, batchSize) {
-  const db = new Client({ connectionString: url(DB) });
+  const db = new Client({ connectionString: DB.url });
   await db.connect();
   await db.query('TRUNCATE messages, send_fences, chat_members, chats, users CASCADE');
   const users = Array.from({ length: 2000 }, () => randomUUID());
@@ -74,7 +63,7 @@ async function run(mode, batchSize) {
   await db.query('CHECKPOINT');
   await db.end();
 
-  const pool = new Pool({ ...MODES[mode](url(DB)), max: CONNECTIONS, idleTimeoutMillis: 0 });
+  const pool = new Pool({ ...MODES[mode](DB.url), max: CONNECTIONS, idleTimeoutMillis: 0 });
   const repo = new MessagesRepository(undefined, { pool });
   const clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => pool.connect()));
   const pids = [];
@@ -112,16 +101,8 @@ async function run(mode, batchSize) {
 }
 
 (async () => {
-  await admin(`DROP DATABASE IF EXISTS "${DB}" WITH (FORCE)`);
-  await admin(`CREATE DATABASE "${DB}"`);
+  await DB.create();
   try {
-    const { DataSource } = require('typeorm');
-    const { typeormOptions } = require(join(dist, 'database', 'typeorm-options.js'));
-    const ds = new DataSource({ ...typeormOptions(url(DB)), logging: false });
-    await ds.initialize();
-    await ds.runMigrations();
-    await ds.destroy();
-
     console.log(
       `PostgreSQL backend CPU per stored message (us), ${N} messages per cell, ${CONNECTIONS} connections`,
     );
@@ -132,7 +113,7 @@ async function run(mode, batchSize) {
       console.log([String(size), ...cells].map((c) => c.padEnd(28)).join(''));
     }
   } finally {
-    await admin(`DROP DATABASE IF EXISTS "${DB}" WITH (FORCE)`);
+    await DB.drop();
   }
 })().catch((err) => {
   console.error(err);
