@@ -775,17 +775,14 @@ async function scenarioThroughput(targets: Target[], users: User[], pairs: Pair[
           ),
       );
       if (trying.length === 0) break;
+      const again = attempt > 1 ? ` (attempt ${attempt})` : '';
       for (const t of trying) {
-        const label = `throughput ${rate} msg/s${attempt > 1 ? `, attempt ${attempt}` : ''}`;
+        const label = `throughput ${rate} msg/s${again}`;
         const before = await settle(t.server, t.sockets, mainRoute(t, users, pairs), label);
         const step = await measured(t.server, label, () =>
           offerLoad(t.server, t.sockets, mainRoute(t, users, pairs), rate, P.stepSeconds),
         );
-        describe(
-          t.server,
-          `throughput step ${rate} msg/s${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
-          step,
-        );
+        describe(t.server, `throughput step ${rate} msg/s${again}`, step);
         steps.get(t.server.name)!.push({ ...step, ...before, attempt });
         await sleep(500);
       }
