@@ -115,7 +115,12 @@ describe('web client in real Chromium: features the server provides', () => {
       second = await spawnApi();
       proxy.target = { host: '127.0.0.1', port: second.port };
       await first.proc.stop('SIGTERM');
-      await expectText(page, '#banner', 'Reconnecting…');
+      // The reconnect can be quicker than a poll of the banner: read what the observer recorded.
+      await waitUntil(
+        'banner texts',
+        () => page.evaluate(() => window.bannerTexts),
+        (texts: string[]) => texts.includes('Reconnecting…'),
+      );
       await waitForHidden(page, '#banner');
       await send(page, 'after the restart');
       await waitUntilStored(statusOf(page, 'after the restart'));
