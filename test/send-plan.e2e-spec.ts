@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { randomUUID } from 'crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { sendPoolOptions, typeormOptions } from '../src/database/typeorm-options';
+import { SEND_POOL_LIFETIME_SECONDS, sendPoolOptions, typeormOptions } from '../src/database/typeorm-options';
 import { SEND_BATCH_SQL } from '../src/messages/messages.repository';
 import { adminDatabaseUrl, baseDatabaseUrl } from './setup/test-env';
 
@@ -13,6 +13,7 @@ interface PlanNode {
   'Index Cond'?: string;
   'Recheck Cond'?: string;
   'Actual Rows'?: number;
+  'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
 }
 
@@ -96,15 +97,43 @@ describe('the send batch plan on the send pool', () => {
       ] as const;
     };
 
+    const makePlan = async (connection: Client) => {
+      for (let i = 0; i < 3; i++)
+        await connection.query({ name: 'messages-send-batch', text: SEND_BATCH_SQL, values: [...batch(1)] });
+    };
+    /** The scans of tables in the connection's cached plan, run on a batch of four sends (rolled back). */
+    const scansOfPlan = async (connection: Client) => {
+      const [ids, chatIds, senders, clientIds, texts, batchId] = batch(4);
+      const array = (values: string[], type: string) =>
+        `ARRAY[${values.map((v) => `'${v}'`).join(',')}]::${type}[]`;
+      await connection.query('BEGIN');
+      const { rows } = await connection.query(
+        `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE "messages-send-batch"(${array(ids, 'uuid')}, ${array(chatIds, 'uuid')},
+           ${array(senders, 'uuid')}, ${array(clientIds, 'varchar')}, ${array(texts, 'varchar')}, '${batchId}')`,
+      );
+      await connection.query('ROLLBACK');
+      const nodes = nodesOf(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
+      const scans = nodes.filter(
+        (n) => SCANS.test(n['Node Type']) && TABLES.includes(n['Relation Name'] ?? ''),
+      );
+      expect(scans.map((n) => n['Relation Name'])).toEqual(expect.arrayContaining(TABLES));
+      for (const scan of scans) {
+        const cond = scan['Index Cond'] ?? scan['Recheck Cond'];
+        expect({ scan: scan['Node Type'], on: scan['Relation Name'], cond: typeof cond }).toEqual({
+          scan: expect.stringMatching(/^(Index|Index Only|Bitmap Heap) Scan$/),
+          on: scan['Relation Name'],
+          cond: 'string',
+        });
+        // A probe finds at most the rows of its own send or chat, never the 40,000 stored ones.
+        expect(scan['Actual Rows']).toBeLessThanOrEqual(4);
+      }
+      return scans;
+    };
+
     // A new installation: one chat, no messages. The first sends make the connection's generic plan.
     await addChats(chats.slice(0, 1));
     await other.query('ANALYZE');
-    for (let i = 0; i < 3; i++)
-      await sendConnection.query({
-        name: 'messages-send-batch',
-        text: SEND_BATCH_SQL,
-        values: [...batch(1)],
-      });
+    await makePlan(sendConnection);
 
     // Everything grows (no ANALYZE: nothing makes PostgreSQL plan again).
     await addChats(chats.slice(1));
@@ -115,30 +144,49 @@ describe('the send batch plan on the send pool', () => {
          FROM chat_members cm, generate_series(1, 20) g`,
     );
 
-    const [ids, chatIds, senders, clientIds, texts, batchId] = batch(4);
-    const array = (values: string[], type: string) =>
-      `ARRAY[${values.map((v) => `'${v}'`).join(',')}]::${type}[]`;
-    await sendConnection.query('BEGIN');
-    const { rows } = await sendConnection.query(
-      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE "messages-send-batch"(${array(ids, 'uuid')}, ${array(chatIds, 'uuid')},
-         ${array(senders, 'uuid')}, ${array(clientIds, 'varchar')}, ${array(texts, 'varchar')}, '${batchId}')`,
-    );
-    await sendConnection.query('ROLLBACK');
-    const nodes = nodesOf(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
-    const scans = nodes.filter(
-      (n) => SCANS.test(n['Node Type']) && TABLES.includes(n['Relation Name'] ?? ''),
-    );
+    await scansOfPlan(sendConnection);
 
-    expect(scans.map((n) => n['Relation Name'])).toEqual(expect.arrayContaining(TABLES));
-    for (const scan of scans) {
-      const cond = scan['Index Cond'] ?? scan['Recheck Cond'];
-      expect({ scan: scan['Node Type'], on: scan['Relation Name'], cond: typeof cond }).toEqual({
-        scan: expect.stringMatching(/^(Index|Index Only|Bitmap Heap) Scan$/),
-        on: scan['Relation Name'],
-        cond: 'string',
-      });
-      // A probe finds at most the rows of its own send or chat, never the 40,000 stored ones.
-      expect(scan['Actual Rows']).toBeLessThanOrEqual(4);
+    // The senders are also members of 500 other chats each, joined before the chats they send to.
+    const busy = chats.slice(0, 4).map((c) => c.a);
+    await other.query(
+      `WITH gone AS (DELETE FROM chat_members WHERE user_id = ANY ($2::uuid[]))
+       INSERT INTO chat_members (chat_id, user_id) SELECT c, u FROM unnest($1::uuid[]) c, unnest($2::uuid[]) u`,
+      [chats.slice(500).map((c) => c.id), busy],
+    );
+    await other.query(
+      `INSERT INTO chat_members (chat_id, user_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])`,
+      [chats.slice(0, 4).map((c) => c.id), busy],
+    );
+    // The plan made on two rows of chat_members looks each membership up by user_id and walks the sender's
+    // 501 memberships to find it. A connection opened now (the send pool replaces each one after
+    // SEND_POOL_LIFETIME_SECONDS) plans on today's statistics: each membership is one probe of the key.
+    await other.query('ANALYZE');
+    const later = new Client(sendPoolOptions(url, 5000));
+    await later.connect();
+    try {
+      await makePlan(later);
+      for (const scan of await scansOfPlan(later))
+        expect({ on: scan['Index Name'], removed: scan['Rows Removed by Filter'] ?? 0 }).toEqual({
+          on: scan['Index Name'],
+          removed: 0,
+        });
+    } finally {
+      await later.end();
+    }
+  });
+
+  it('replaces a send-pool connection once its lifetime is over, so that its plan is made again', async () => {
+    expect(sendPoolOptions(url, 5000).maxLifetimeSeconds).toBe(SEND_POOL_LIFETIME_SECONDS);
+    // The same options with a lifetime of a second: the pool must honour the option by that name.
+    const pool = new Pool({ ...sendPoolOptions(url, 5000), maxLifetimeSeconds: 1 });
+    try {
+      const backend = async () => (await pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const first = await backend();
+      expect(await backend()).toBe(first);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await backend()).not.toBe(first);
+    } finally {
+      await pool.end();
     }
   });
 });

@@ -28,6 +28,12 @@ export function poolOptions(statementTimeoutMs: number) {
 export const SEND_POOL_SIZE = 4;
 
 /**
+ * A send-pool connection is replaced after this long (when it is next released), so its generic plan is made
+ * again from the statistics of then, not kept for the life of the process from those of its first send.
+ */
+export const SEND_POOL_LIFETIME_SECONDS = 600;
+
+/**
  * The send pool's connections (see SendPool): the main pool's deadlines, and a planner that keeps one plan for
  * the send batch and can only build it from index probes. The send batch is a named statement: planning it
  * for every execution (a custom plan) cost about 0.75 ms of PostgreSQL CPU per batch, more than half of
@@ -36,12 +42,16 @@ export const SEND_POOL_SIZE = 4;
  * scanned the whole table for the idempotency check, and kept doing so as the table grew. Here sequential
  * scans, hash joins and merge joins are off (they cost a penalty, so they are chosen only where nothing else
  * exists), and the statement is written so that each lookup is a per-row probe (see SEND_BATCH_SQL).
+ * Even so, a plan made on nearly empty tables looks a membership up by the user_id index and then walks all
+ * of the sender's memberships (on a table of two rows every index is as good as another); so a connection
+ * lives SEND_POOL_LIFETIME_SECONDS, and the next one plans on the statistics of its own time.
  */
 export function sendPoolOptions(databaseUrl: string, statementTimeoutMs: number) {
   return {
     ...poolOptions(statementTimeoutMs),
     connectionString: databaseUrl,
     max: SEND_POOL_SIZE,
+    maxLifetimeSeconds: SEND_POOL_LIFETIME_SECONDS,
     options: [
       'plan_cache_mode=force_generic_plan',
       'enable_seqscan=off',
