@@ -131,7 +131,7 @@ export class SendBatcher {
     let allowed: Pending[];
     let entry: string;
     try {
-      // Issued in the same turn, so ioredis sends them as one pipeline: one round trip.
+      // Both in flight at once (two writes on the same connection): the batch waits one round trip, not two.
       const [grants, recorded] = await Promise.all([
         this.rateLimiter.take(bySender),
         this.outbox.record(batch.map((p) => p.send.id)),
