@@ -1,5 +1,6 @@
 import { join } from 'path';
 import { DataSourceOptions } from 'typeorm';
+import { DetachingClient } from './pg-client';
 
 /** Compiled (dist/database) -> dist/migrations/*.js; from source (src/database via ts-node) -> migrations/*.ts. */
 const MIGRATIONS = __filename.endsWith('.ts')
@@ -14,6 +15,8 @@ const MIGRATIONS = __filename.endsWith('.ts')
  */
 export function poolOptions(statementTimeoutMs: number) {
   return {
+    // pg-pool opens its connections with this class: rows that die young with their request (see its doc).
+    Client: DetachingClient,
     max: 20,
     // A request waits for a connection, then for its query: both bounded, together about 1.75 x the timeout.
     connectionTimeoutMillis: Math.ceil(statementTimeoutMs / 2),

@@ -1,0 +1,128 @@
+import 'reflect-metadata';
+import { Pool, Query, QueryResult, Result } from 'pg';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { DetachingClient } from '../src/database/pg-client';
+import { sendPoolOptions, typeormOptions } from '../src/database/typeorm-options';
+import { adminDatabaseUrl } from './setup/test-env';
+
+/**
+ * Every pool of the app opens DetachingClient connections: what a query returns is a young copy, and pg's own
+ * Result (which V8 allocates in old space under load) is left holding no rows, so the rows die with the
+ * request that read them instead of surviving until the next full GC (docs/performance.md, section 7).
+ * Each test captures the Results pg filled (its addRow) and checks that they were emptied, and that callers
+ * (TypeORM, pg-pool, a multi-statement query, a Query object) still get everything they got before.
+ */
+describe('the pg client every pool opens', () => {
+  const url = adminDatabaseUrl(); // the queries below touch no table
+  let filled: Result[];
+  let addRow: jest.SpyInstance;
+
+  beforeEach(() => {
+    filled = [];
+    const original = Result.prototype.addRow;
+    addRow = jest.spyOn(Result.prototype, 'addRow').mockImplementation(function (this: Result, row) {
+      if (!filled.includes(this)) filled.push(this);
+      return original.call(this, row);
+    });
+  });
+  afterEach(() => addRow.mockRestore());
+
+  const expectEmptied = (count: number) => {
+    expect(filled).toHaveLength(count);
+    for (const result of filled) {
+      expect(result.rows).toEqual([]);
+      expect(result.fields).toEqual([]);
+    }
+  };
+
+  describe('under TypeORM (the app pool)', () => {
+    let ds: DataSource;
+    beforeAll(async () => {
+      ds = new DataSource({ ...typeormOptions(url), logging: false });
+      await ds.initialize();
+    });
+    afterAll(() => ds?.destroy());
+
+    it('returns the rows of a SELECT, and leaves pg holding none of them', async () => {
+      const rows = await ds.query('SELECT g AS n, $1::text AS label FROM generate_series(1, 5) g', ['x']);
+      expect(rows).toEqual([1, 2, 3, 4, 5].map((n) => ({ n, label: 'x' })));
+      expectEmptied(1);
+    });
+
+    it('still reports affected rows and RETURNING rows of an UPDATE', async () => {
+      const runner = ds.createQueryRunner();
+      try {
+        await runner.query('CREATE TEMP TABLE detach_t (x int)');
+        await runner.query('INSERT INTO detach_t SELECT generate_series(1, 3)');
+        const result = await runner.query('UPDATE detach_t SET x = x * 10 RETURNING x', [], true);
+        expect(result.affected).toBe(3);
+        expect(result.records.map((r: { x: number }) => r.x).sort((a: number, b: number) => a - b)).toEqual([
+          10, 20, 30,
+        ]);
+        expectEmptied(1);
+      } finally {
+        await runner.release();
+      }
+    });
+
+    it('still fails a bad statement with the PostgreSQL error', async () => {
+      const failure = await ds.query('SELECT 1 / 0').catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(QueryFailedError);
+      expect((failure as QueryFailedError & { driverError: { code: string } }).driverError.code).toBe(
+        '22012',
+      );
+    });
+  });
+
+  describe('under pg-pool (the send pool)', () => {
+    let pool: Pool;
+    beforeAll(() => {
+      pool = new Pool(sendPoolOptions(url, 5000));
+    });
+    afterAll(() => pool?.end());
+
+    it('opens DetachingClient connections', async () => {
+      const client = await pool.connect();
+      try {
+        expect(client).toBeInstanceOf(DetachingClient);
+      } finally {
+        client.release();
+      }
+    });
+
+    it('answers pool.query (its callback form) with the rows and rowCount', async () => {
+      const res = await pool.query('SELECT g AS n FROM generate_series(1, 4) g');
+      expect(res.rows).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+      expect(res.rowCount).toBe(4);
+      expect(res.command).toBe('SELECT');
+      expect(res.fields.map((f) => f.name)).toEqual(['n']);
+      expectEmptied(1);
+    });
+
+    it('answers a multi-statement query with one result per statement', async () => {
+      const client = await pool.connect();
+      try {
+        const res = (await client.query('SELECT 1 AS a; SELECT 2 AS b, 3 AS c')) as unknown as QueryResult[];
+        expect(res.map((r) => r.rows)).toEqual([[{ a: 1 }], [{ b: 2, c: 3 }]]);
+        expectEmptied(2);
+      } finally {
+        client.release();
+      }
+    });
+
+    it('passes a Query object through untouched', async () => {
+      const client = await pool.connect();
+      try {
+        const query = new Query('SELECT 7 AS seven');
+        expect(client.query(query)).toBe(query);
+        const rows = await new Promise<unknown[]>((resolve, reject) => {
+          query.on('end', (res: QueryResult) => resolve(res.rows));
+          query.on('error', reject);
+        });
+        expect(rows).toEqual([{ seven: 7 }]);
+      } finally {
+        client.release();
+      }
+    });
+  });
+});
