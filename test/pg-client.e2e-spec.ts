@@ -19,8 +19,10 @@ describe('the pg client every pool opens', () => {
 
   beforeEach(() => {
     filled = [];
-    const original = Result.prototype.addRow;
-    addRow = jest.spyOn(Result.prototype, 'addRow').mockImplementation(function (this: Result, row) {
+    // addRow is how pg's Query fills a Result (not in pg's types).
+    const prototype = Result.prototype as unknown as { addRow(row: unknown): void };
+    const original = prototype.addRow;
+    addRow = jest.spyOn(prototype, 'addRow').mockImplementation(function (this: Result, row: unknown) {
       if (!filled.includes(this)) filled.push(this);
       return original.call(this, row);
     });
