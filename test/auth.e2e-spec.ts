@@ -1,5 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { spawn } from 'child_process';
+import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { TEST_JWT_SECRET, twoInstances } from './support/app';
@@ -52,6 +53,45 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     );
     // The registration's own session is unaffected.
     expect((await env.apiB.as(reg.body.accessToken).get('/users/me')).status).toBe(200);
+  });
+
+  // The session check comes before anything a handler would answer: a revoked session (or a well-signed token
+  // naming a session that never existed) learns nothing from a 200, a 404 or a 400, on any instance.
+  it('a revoked session reads nothing: every GET answers 401, whatever its handler would have', async () => {
+    const alice = await registerUser(env.apiA);
+    const bob = await registerUser(env.apiA);
+    const chat = await alice.api.post('/chats/direct', { userId: bob.id });
+    expect(chat.status).toBe(201);
+    await alice.api.post(`/chats/${chat.body.id}/messages`, { text: 'secret', clientMsgId: 'revoked-read' });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const reads: [string, number][] = [
+      [`/history/${chat.body.id}`, 200],
+      [`/history/${chat.body.id}?limit=abc`, 400],
+      [`/history/${unknown}`, 404],
+      [`/users/${bob.id}`, 200],
+      [`/users/${unknown}`, 404],
+      ['/chats', 200],
+      ['/auth/sessions', 200],
+    ];
+    for (const [path, status] of reads)
+      expect([path, (await alice.api.get(path)).status]).toEqual([path, status]);
+    const forged = new JwtService({ secret: TEST_JWT_SECRET }).sign({ sub: alice.id, sid: randomUUID() });
+
+    expect((await alice.api.post('/auth/logout')).status).toBe(204);
+    for (const token of [alice.accessToken, forged]) {
+      for (const api of [env.apiA, env.apiB]) {
+        for (const [path] of reads) {
+          const res = await api.as(token).get(path);
+          expect([path, res.status, res.body.code]).toEqual([path, 401, 'UNAUTHORIZED']);
+          expect(JSON.stringify(res.body)).not.toContain('secret');
+        }
+      }
+      const head = await fetch(`${env.a.url}/api/users/me`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(head.status).toBe(401);
+    }
   });
 
   it('rejects a duplicate email or username with 409, case-insensitively', async () => {
