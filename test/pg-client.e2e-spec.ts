@@ -112,6 +112,27 @@ describe('the pg client every pool opens', () => {
       }
     });
 
+    it('keeps rowMode array, a config object with its own callback, and an empty statement', async () => {
+      const client = await pool.connect();
+      try {
+        const arrays = await client.query({ text: 'SELECT 1 AS a, 2 AS b', rowMode: 'array' });
+        expect(arrays.rows).toEqual([[1, 2]]);
+        const viaCallback = await new Promise<QueryResult>((resolve, reject) =>
+          client.query({
+            text: 'SELECT $1::int AS n',
+            values: [5],
+            callback: (err: Error | null, res: QueryResult) => (err ? reject(err) : resolve(res)),
+          } as never),
+        );
+        expect(viaCallback.rows).toEqual([{ n: 5 }]);
+        expectEmptied(2);
+        const empty = await client.query('');
+        expect(empty.rows).toEqual([]);
+      } finally {
+        client.release();
+      }
+    });
+
     it('passes a Query object through untouched', async () => {
       const client = await pool.connect();
       try {
