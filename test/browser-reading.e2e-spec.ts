@@ -208,5 +208,22 @@ describe('web client in real Chromium: reading, unread and notifications', () =>
       (list) => list.length > 0,
     );
     expect(shown).toEqual([{ title: 'Bob Baker', body: 'ping from bob' }]);
+
+    // A group message names its sender, also one whose profile this page has not loaded yet: a notification
+    // cannot be corrected once it is shown.
+    const dave = await apiUser(app.url, 'dave', 'Dave Dunn');
+    const trip = (await carol.api.post('/groups', { name: 'Trip', memberIds: [alice.id, dave.id] })).body;
+    await page.locator('#chat-list [data-testid=chat-item]:has-text("Trip")').waitFor();
+    const sent = await dave.api.post(`/chats/${trip.chatId}/messages`, {
+      text: 'hello group',
+      clientMsgId: 'd-hello',
+    });
+    expect(sent.status).toBe(201);
+    const both = await waitUntil(
+      'second notification',
+      () => page.evaluate(() => window.shownNotifications as { title: string; body: string }[]),
+      (list) => list.length > 1,
+    );
+    expect(both[1]).toEqual({ title: 'Trip', body: 'Dave Dunn: hello group' });
   });
 });

@@ -1,7 +1,6 @@
 // Telling the user about messages they are not looking at: the unread count in the tab title, desktop
 // notifications (permission asked only on a click) and a short sound. Muted chats do neither.
-import { state, isMuted, totalUnread, nameOf } from './state.js';
-import { systemText } from './format.js';
+import { state, isMuted, totalUnread, ensureUser } from './state.js';
 
 const PREF_KEY = 'messenger.desktop-notifications';
 let openChatHandler = () => undefined;
@@ -44,11 +43,23 @@ export function updateTitle() {
 /** A new message arrived live; tells the user if they are not looking at that chat. */
 export function incoming(chat, m) {
   if (!chat || m.senderId === state.me.id || m.type === 'system' || isMuted(chat)) return;
+  if (!shouldTell(chat)) return;
+  // A shown notification cannot be corrected: in a group, wait for the sender's name if it is not known yet.
+  if (chat.type === 'group' && !state.users.has(m.senderId))
+    void ensureUser(m.senderId).then(() => shouldTell(chat) && show(chat, m));
+  else show(chat, m);
+}
+
+function shouldTell(chat) {
   const looking =
     state.openChatId === chat.id && document.visibilityState === 'visible' && document.hasFocus();
-  if (looking || notificationStatus() !== 'on') return;
-  const text = m.type === 'system' ? systemText(m.system, nameOf, state.me.id) : (m.text ?? '');
-  const body = chat.type === 'group' ? `${nameOf(m.senderId)}: ${text}` : text;
+  return !looking && notificationStatus() === 'on';
+}
+
+function show(chat, m) {
+  const text = m.text ?? '';
+  const sender = state.users.get(m.senderId)?.displayName ?? 'Someone';
+  const body = chat.type === 'group' ? `${sender}: ${text}` : text;
   try {
     const n = new Notification(chat.title, { body: body.slice(0, 180), tag: chat.id, lang: 'und' });
     n.addEventListener('click', () => {
