@@ -9,25 +9,28 @@ import { adminDatabaseUrl } from './setup/test-env';
  * Every pool of the app opens DetachingClient connections: what a query returns is a young copy, and pg's own
  * Result (which V8 allocates in old space under load) is left holding no rows, so the rows die with the
  * request that read them instead of surviving until the next full GC (docs/performance.md, section 7).
- * Each test captures the Results pg filled (its addRow) and checks that they were emptied, and that callers
+ * Each test captures the Results pg filled (its addFields) and checks that they were emptied, and that callers
  * (TypeORM, pg-pool, a multi-statement query, a Query object) still get everything they got before.
  */
 describe('the pg client every pool opens', () => {
   const url = adminDatabaseUrl(); // the queries below touch no table
   let filled: Result[];
-  let addRow: jest.SpyInstance;
+  let addFields: jest.SpyInstance;
 
   beforeEach(() => {
     filled = [];
-    // addRow is how pg's Query fills a Result (not in pg's types).
-    const prototype = Result.prototype as unknown as { addRow(row: unknown): void };
-    const original = prototype.addRow;
-    addRow = jest.spyOn(prototype, 'addRow').mockImplementation(function (this: Result, row: unknown) {
-      if (!filled.includes(this)) filled.push(this);
-      return original.call(this, row);
+    // addFields is how pg's Query starts a Result that has rows (a row description; not in pg's types).
+    const prototype = Result.prototype as unknown as { addFields(fields: unknown): void };
+    const original = prototype.addFields;
+    addFields = jest.spyOn(prototype, 'addFields').mockImplementation(function (
+      this: Result,
+      fields: unknown,
+    ) {
+      filled.push(this);
+      return original.call(this, fields);
     });
   });
-  afterEach(() => addRow.mockRestore());
+  afterEach(() => addFields.mockRestore());
 
   const expectEmptied = (count: number) => {
     expect(filled).toHaveLength(count);
@@ -130,6 +133,87 @@ describe('the pg client every pool opens', () => {
         expect(empty.rows).toEqual([]);
       } finally {
         client.release();
+      }
+    });
+
+    it('answers with a copy, also of a result without rows', async () => {
+      const none = await pool.query('SELECT 1 AS a WHERE false');
+      expect(none.rows).toEqual([]);
+      expect(none.fields.map((f) => f.name)).toEqual(['a']);
+      const some = await pool.query('SELECT 1 AS a');
+      expectEmptied(2);
+      for (const res of [none, some]) {
+        expect(res).not.toBeInstanceOf(Result);
+        expect(filled.some((r) => r.rows === res.rows || r.fields === res.fields)).toBe(false);
+      }
+    });
+
+    it('runs a named statement again on the same connection (the send batch is one)', async () => {
+      const client = await pool.connect();
+      try {
+        for (const n of [1, 2]) {
+          const res = await client.query({ name: 'detach-named', text: 'SELECT $1::int AS n', values: [n] });
+          expect(res.rows).toEqual([{ n }]);
+        }
+        expectEmptied(2);
+      } finally {
+        client.release();
+      }
+    });
+
+    it("calls the callback pg would call, and keeps a config's own text getter", async () => {
+      const client = await pool.connect();
+      try {
+        const asValues = await new Promise<QueryResult>((resolve, reject) => {
+          const done = (err: Error | null, res: QueryResult) => (err ? reject(err) : resolve(res));
+          void client.query('SELECT 3 AS n', done as never);
+        });
+        expect(asValues.rows).toEqual([{ n: 3 }]);
+        const called: string[] = [];
+        await new Promise<void>((resolve) =>
+          client.query(
+            'SELECT 4 AS n',
+            (() => {
+              called.push('values');
+              resolve();
+            }) as never,
+            ((_err: Error | null, res: QueryResult) => {
+              called.push(`callback ${JSON.stringify(res.rows)}`);
+              resolve();
+            }) as never,
+          ),
+        );
+        expect(called).toEqual(['callback [{"n":4}]']);
+        class Prepared {
+          get text() {
+            return 'SELECT 6 AS n';
+          }
+        }
+        const fromGetter = await new Promise<QueryResult>((resolve, reject) =>
+          client.query(
+            Object.assign(new Prepared(), {
+              callback: (err: Error | null, res: QueryResult) => (err ? reject(err) : resolve(res)),
+            }) as never,
+          ),
+        );
+        expect(fromGetter.rows).toEqual([{ n: 6 }]);
+        expectEmptied(3);
+      } finally {
+        client.release();
+      }
+    });
+
+    it("still fails a statement that outlives the pool's query timeout, as a promise and to a callback", async () => {
+      const client = new DetachingClient({ connectionString: url, query_timeout: 100 });
+      await client.connect();
+      try {
+        await expect(client.query('SELECT pg_sleep(0.5)')).rejects.toThrow('Query read timeout');
+        const viaCallback = await new Promise<Error | null>((resolve) =>
+          client.query('SELECT pg_sleep(0.5)', [], (err: Error | null) => resolve(err)),
+        );
+        expect(viaCallback?.message).toBe('Query read timeout');
+      } finally {
+        await client.end();
       }
     });
 

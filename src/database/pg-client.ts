@@ -20,16 +20,16 @@ type Callback = (err: Error | null, res?: unknown) => void;
  */
 export class DetachingClient extends Client {
   override query(config: any, values?: any, callback?: any): any {
-    if (config == null || typeof config.submit === 'function') return super.query(config, values, callback);
-    if (typeof values === 'function') {
-      callback = values;
-      values = undefined;
-    }
-    if (typeof callback === 'function') return super.query(config, values, detachingCallback(callback));
-    if (typeof config === 'object' && typeof config.callback === 'function') {
-      return super.query({ ...config, callback: detachingCallback(config.callback) }, values);
-    }
-    return (super.query(config, values) as Promise<unknown>).then(detach);
+    if (config == null || typeof config.submit === 'function' || (callback && typeof callback !== 'function'))
+      return super.query(config, values, callback);
+    // The callback pg would call (utils.normalizeQueryConfig): the third argument, else a function given as
+    // the values, else the config's own. Without one, pg answers with a promise.
+    const done: unknown =
+      callback ??
+      (typeof values === 'function' ? values : typeof config === 'object' ? config.callback : undefined);
+    const args = typeof values === 'function' ? undefined : values;
+    if (typeof done === 'function') return super.query(config, args, detachingCallback(done as Callback));
+    return (super.query(config, args) as Promise<unknown>).then(detach);
   }
 }
 
