@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Pool, Query, QueryResult, Result } from 'pg';
+import { Pool, PoolClient, Query, QueryResult, Result } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { DetachingClient } from '../src/database/pg-client';
 import { sendPoolOptions, typeormOptions } from '../src/database/typeorm-options';
@@ -85,14 +85,19 @@ describe('the pg client every pool opens', () => {
       pool = new Pool(sendPoolOptions(url, 5000));
     });
     afterAll(() => pool?.end());
-
-    it('opens DetachingClient connections', async () => {
+    const withClient = async (use: (client: PoolClient) => Promise<void>) => {
       const client = await pool.connect();
       try {
-        expect(client).toBeInstanceOf(DetachingClient);
+        await use(client);
       } finally {
         client.release();
       }
+    };
+
+    it('opens DetachingClient connections', async () => {
+      await withClient(async (client) => {
+        expect(client).toBeInstanceOf(DetachingClient);
+      });
     });
 
     it('answers pool.query (its callback form) with the rows and rowCount', async () => {
@@ -105,19 +110,15 @@ describe('the pg client every pool opens', () => {
     });
 
     it('answers a multi-statement query with one result per statement', async () => {
-      const client = await pool.connect();
-      try {
+      await withClient(async (client) => {
         const res = (await client.query('SELECT 1 AS a; SELECT 2 AS b, 3 AS c')) as unknown as QueryResult[];
         expect(res.map((r) => r.rows)).toEqual([[{ a: 1 }], [{ b: 2, c: 3 }]]);
         expectEmptied(2);
-      } finally {
-        client.release();
-      }
+      });
     });
 
     it('keeps rowMode array, a config object with its own callback, and an empty statement', async () => {
-      const client = await pool.connect();
-      try {
+      await withClient(async (client) => {
         const arrays = await client.query({ text: 'SELECT 1 AS a, 2 AS b', rowMode: 'array' });
         expect(arrays.rows).toEqual([[1, 2]]);
         const viaCallback = await new Promise<QueryResult>((resolve, reject) =>
@@ -131,9 +132,7 @@ describe('the pg client every pool opens', () => {
         expectEmptied(2);
         const empty = await client.query('');
         expect(empty.rows).toEqual([]);
-      } finally {
-        client.release();
-      }
+      });
     });
 
     it('answers with a copy, also of a result without rows', async () => {
@@ -149,21 +148,17 @@ describe('the pg client every pool opens', () => {
     });
 
     it('runs a named statement again on the same connection (the send batch is one)', async () => {
-      const client = await pool.connect();
-      try {
+      await withClient(async (client) => {
         for (const n of [1, 2]) {
           const res = await client.query({ name: 'detach-named', text: 'SELECT $1::int AS n', values: [n] });
           expect(res.rows).toEqual([{ n }]);
         }
         expectEmptied(2);
-      } finally {
-        client.release();
-      }
+      });
     });
 
     it("calls the callback pg would call, and keeps a config's own text getter", async () => {
-      const client = await pool.connect();
-      try {
+      await withClient(async (client) => {
         const asValues = await new Promise<QueryResult>((resolve, reject) => {
           const done = (err: Error | null, res: QueryResult) => (err ? reject(err) : resolve(res));
           void client.query('SELECT 3 AS n', done as never);
@@ -198,9 +193,7 @@ describe('the pg client every pool opens', () => {
         );
         expect(fromGetter.rows).toEqual([{ n: 6 }]);
         expectEmptied(3);
-      } finally {
-        client.release();
-      }
+      });
     });
 
     it("still fails a statement that outlives the pool's query timeout, as a promise and to a callback", async () => {
@@ -218,8 +211,7 @@ describe('the pg client every pool opens', () => {
     });
 
     it('passes a Query object through untouched', async () => {
-      const client = await pool.connect();
-      try {
+      await withClient(async (client) => {
         const query = new Query('SELECT 7 AS seven');
         expect(client.query(query)).toBe(query);
         const rows = await new Promise<unknown[]>((resolve, reject) => {
@@ -227,9 +219,7 @@ describe('the pg client every pool opens', () => {
           query.on('error', reject);
         });
         expect(rows).toEqual([{ seven: 7 }]);
-      } finally {
-        client.release();
-      }
+      });
     });
   });
 });

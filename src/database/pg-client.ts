@@ -38,7 +38,7 @@ function detachingCallback(callback: Callback): Callback {
 }
 
 /** A young copy of pg's answer; pg's Result is left empty. */
-export function detach(res: unknown): unknown {
+function detach(res: unknown): unknown {
   if (Array.isArray(res)) return res.map(detach);
   const result = res as QueryResult | undefined;
   if (!Array.isArray(result?.rows) || !Array.isArray(result.fields)) return res;
