@@ -62,10 +62,14 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
     const bob = await registerUser(env.apiA);
     const chat = await alice.api.post('/chats/direct', { userId: bob.id });
     expect(chat.status).toBe(201);
-    await alice.api.post(`/chats/${chat.body.id}/messages`, { text: 'secret', clientMsgId: 'revoked-read' });
+    const secret = await alice.api.post(`/chats/${chat.body.id}/messages`, {
+      text: 'secret',
+      clientMsgId: 'revoked-read',
+    });
+    expect(secret.status).toBe(201);
     const unknown = '00000000-0000-4000-8000-000000000000';
     const reads: [string, number][] = [
-      [`/history/${chat.body.id}`, 200],
+      [`/history/${chat.body.id}`, 200], // holds 'secret' until the logout
       [`/history/${chat.body.id}?limit=abc`, 400],
       [`/history/${unknown}`, 404],
       [`/users/${bob.id}`, 200],
