@@ -2,6 +2,8 @@
 //   { type: 'stats' }          -> event-loop delay and GC pauses since the last 'stats', then starts a new window
 //   { type: 'gc' }             -> forces a collection, replies with live memory (heap + external) and RSS
 //   { type: 'profile-start' | 'profile-stop', file } -> a V8 CPU profile (--profile)
+//   { type: 'alloc-start' | 'alloc-stop', file }     -> a sampling heap profile of everything allocated,
+//                                                       collected or not (--alloc-profile)
 //   { type: 'heap-snapshot', file }                  -> a V8 heap snapshot written to file (--heap-diff)
 // Changes nothing else: it is inert without an IPC channel, and it never keeps the process alive.
 const { monitorEventLoopDelay, PerformanceObserver, constants } = require('perf_hooks');
@@ -75,6 +77,23 @@ if (process.send) {
         writeFileSync(msg.file, JSON.stringify(profile));
         session.disconnect();
         process.send({ type: 'profile-stopped' });
+      });
+    } else if (msg?.type === 'alloc-start') {
+      session = new inspector.Session();
+      session.connect();
+      const sampling = {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      };
+      session.post('HeapProfiler.enable', () =>
+        session.post('HeapProfiler.startSampling', sampling, () => process.send({ type: 'alloc-started' })),
+      );
+    } else if (msg?.type === 'alloc-stop' && session) {
+      session.post('HeapProfiler.stopSampling', (err, { profile }) => {
+        writeFileSync(msg.file, JSON.stringify(profile));
+        session.disconnect();
+        process.send({ type: 'alloc-stopped' });
       });
     } else if (msg?.type === 'heap-snapshot') {
       // The snapshot is streamed in chunks; takeHeapSnapshot collects garbage first, so it holds live objects.

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--profile] [--heap-diff] [--node-flags "..."] [--idle N] [--only a,b]
+ * npm run bench [-- --quick] [--profile] [--alloc-profile] [--heap-diff] [--node-flags "..."] [--idle N] [--only a,b]
  *                 [--without-delivery-guarantee]
  *
  * Every scenario runs against the real app (auth, validation, membership, idempotent persist, seq, fan-out
@@ -50,6 +50,7 @@ const option = (name: string): string | undefined => {
 };
 const QUICK = flag('quick');
 const PROFILE = flag('profile');
+const ALLOC_PROFILE = flag('alloc-profile');
 const HEAP_DIFF = flag('heap-diff');
 const WITHOUT_GUARANTEE = flag('without-delivery-guarantee');
 
@@ -293,6 +294,34 @@ function topFunctions(file: string, count = 25): string[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([fn, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}%  ${fn}`);
+}
+
+/** Bytes allocated per function in a sampling heap profile, per message, most first. */
+function topAllocations(file: string, messages: number, count = 20): string[] {
+  type Node = {
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    selfSize: number;
+    children: Node[];
+  };
+  const { head } = JSON.parse(readFileSync(file, 'utf8')) as { head: Node };
+  const bySite = new Map<string, number>();
+  let total = 0;
+  const walk = (n: Node) => {
+    const where = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+    bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    n.children.forEach(walk);
+  };
+  walk(head);
+  const kb = (bytes: number) => (bytes / messages / 1024).toFixed(1).padStart(8);
+  return [
+    `${kb(total)} KB  in all`,
+    ...[...bySite.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([site, bytes]) => `${kb(bytes)} KB  ${site}`),
+  ];
 }
 
 // ---------- CPU accounting ----------
@@ -722,6 +751,36 @@ async function settle(server: Server, listeners: Socket[], route: (n: number) =>
   return { settleSeconds, settled };
 }
 
+/**
+ * With `--profile`, a CPU profile of the server (app and baseline alike) while `fn` runs; with
+ * `--alloc-profile`, a sampling heap profile of what it allocated meanwhile (collected or not), per message.
+ * Both written to bench-results/ and summarised.
+ */
+async function profiled<T extends { messages?: number; sent?: number }>(
+  server: Server,
+  scenario: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const kind = PROFILE ? 'profile' : ALLOC_PROFILE ? 'alloc' : undefined;
+  if (!kind) return fn();
+  await ipc(server, { type: `${kind}-start` }, `${kind}-started`);
+  const r = await fn();
+  const file = join(
+    RESULTS,
+    `${server.name}-${scenario}.${kind === 'profile' ? 'cpuprofile' : 'heapprofile'}`,
+  );
+  await ipc(server, { type: `${kind}-stop`, file }, `${kind}-stopped`);
+  if (kind === 'profile') {
+    console.log(`CPU profile of the ${server.name} during the ${scenario} scenario (${file}), self time:`);
+    topFunctions(file).forEach((line) => console.log(`  ${line}`));
+  } else {
+    const messages = r.messages ?? r.sent ?? 1;
+    console.log(`Allocation of the ${server.name} during the ${scenario} scenario (${file}), per message:`);
+    topAllocations(file, messages).forEach((line) => console.log(`  ${line}`));
+  }
+  return r;
+}
+
 async function scenarioLatency(t: Target, users: User[], pairs: Pair[]) {
   const route = mainRoute(t, users, pairs);
   const before = await settle(t.server, t.sockets, route, 'latency');
@@ -729,19 +788,11 @@ async function scenarioLatency(t: Target, users: User[], pairs: Pair[]) {
     t.server,
     await offerLoad(t.server, t.sockets, route, Math.min(P.warmRate, P.rate), P.warmSeconds, 'w'),
   );
-  const profile = PROFILE && t.server.name === 'app';
-  if (profile) await ipc(t.server, { type: 'profile-start' }, 'profile-started');
-  const r = await measured(t.server, 'latency', () =>
-    offerLoad(t.server, t.sockets, route, P.rate, P.seconds),
+  const r = await profiled(t.server, 'latency', () =>
+    measured(t.server, 'latency', () => offerLoad(t.server, t.sockets, route, P.rate, P.seconds)),
   );
   describe(t.server, `latency ${P.rate} msg/s`, r);
   Object.assign(r, before);
-  if (profile) {
-    const file = join(RESULTS, 'app-latency.cpuprofile');
-    await ipc(t.server, { type: 'profile-stop', file }, 'profile-stopped');
-    console.log(`CPU profile of the app during the latency scenario (${file}), self time:`);
-    topFunctions(file).forEach((line) => console.log(`  ${line}`));
-  }
   return r;
 }
 
@@ -847,20 +898,22 @@ async function scenarioGroup(t: Target, users: User[], pairs: Pair[]) {
   const before = await settle(server, t.sockets, mainRoute(t, users, pairs), 'group');
   const warm = await run(Math.ceil(P.groupRate * Math.min(P.warmSeconds, 2)), 'gw');
   counted(server, { sent: warm.count, lost: warm.lost, duplicated: warm.duplicates, errors: warm.errors });
-  const r = await measured(server, 'group', async () => {
-    const tracker = await run(P.groupRate * P.groupSeconds, 'g');
-    return {
-      members: P.group,
-      messages: tracker.count,
-      persisted: tracker.acked,
-      lastMemberP50: tracker.percentile(50),
-      lastMemberP99: tracker.percentile(99),
-      lost: tracker.lost,
-      duplicated: tracker.duplicates,
-      errors: tracker.errors,
-      undelivered: tracker.undelivered,
-    };
-  });
+  const r = await profiled(server, 'group', () =>
+    measured(server, 'group', async () => {
+      const tracker = await run(P.groupRate * P.groupSeconds, 'g');
+      return {
+        members: P.group,
+        messages: tracker.count,
+        persisted: tracker.acked,
+        lastMemberP50: tracker.percentile(50),
+        lastMemberP99: tracker.percentile(99),
+        lost: tracker.lost,
+        duplicated: tracker.duplicates,
+        errors: tracker.errors,
+        undelivered: tracker.undelivered,
+      };
+    }),
+  );
   console.log(
     `[${server.name}] group of ${P.group}: last member p50 ${r.lastMemberP50} p99 ${r.lastMemberP99} ms; lost ${r.lost}, dup ${r.duplicated}, errors ${r.errors}`,
   );
