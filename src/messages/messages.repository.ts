@@ -19,6 +19,14 @@ const columns = (t = '') =>
 const COLUMNS = columns();
 
 /**
+ * A chat's member ids as one comma-separated text, split in JS: pg parses a uuid[] character by character
+ * (postgres-array), which for a group of 1,000 took about 1 ms and 0.9 MB of garbage per message sent.
+ */
+const memberIdList = (chat: string) =>
+  `(SELECT string_agg(user_id::text, ',') FROM chat_members WHERE chat_id = ${chat})`;
+const splitIds = (list: string | null): string[] => (list ? list.split(',') : []);
+
+/**
  * Group commit: many sends, one statement, one transaction, one round trip. For each chat in the batch it
  * locks the chat row (in id order, so two batches never deadlock), takes the next seqs under that lock (so seqs
  * follow commit order with no gaps, and a reader asking for "after seq N" never misses a commit), inserts the
@@ -73,13 +81,13 @@ WITH fence AS (
     FROM (SELECT chat_id, sender_id, max(seq) AS seq FROM inserted GROUP BY chat_id, sender_id) x
    WHERE cm.chat_id = x.chat_id AND cm.user_id = x.sender_id AND cm.last_read_seq < x.seq
 )
-SELECT 'inserted' AS status, f.ord, ${columns('ins.')}, NULL::uuid[] AS "memberIds"
+SELECT 'inserted' AS status, f.ord, ${columns('ins.')}, NULL::text AS "memberIds"
   FROM inserted ins JOIN fresh f ON f.id = ins.id
 UNION ALL
 SELECT 'existing', e.ord, ${columns('e.')}, NULL FROM existing e
 UNION ALL
 SELECT 'members', NULL, b.id, b.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       ARRAY(SELECT user_id FROM chat_members WHERE chat_id = b.id)
+       ${memberIdList('b.id')}
   FROM bump b`;
 
 /**
@@ -151,7 +159,7 @@ export class MessagesRepository {
    */
   /** `batchId`: the DeliveryOutbox entry's; the statement fails with SendFencedError if that batch was fenced. */
   async insertBatch(sends: NewMessage[], batchId: string): Promise<SendOutcome[]> {
-    let rows: (Message & { status: string; ord: string | null; memberIds: string[] | null })[];
+    let rows: (Message & { status: string; ord: string | null; memberIds: string | null })[];
     try {
       // A named statement: parsed and planned once per connection, not once per batch.
       ({ rows } = await this.sendPool.pool.query({
@@ -174,7 +182,7 @@ export class MessagesRepository {
     }
     const members = new Map<string, string[]>();
     const outcomes: SendOutcome[] = sends.map(() => ({ kind: 'refused' }));
-    for (const row of rows) if (row.status === 'members') members.set(row.id, row.memberIds!);
+    for (const row of rows) if (row.status === 'members') members.set(row.id, splitIds(row.memberIds));
     for (const { status, ord, memberIds: _none, ...message } of rows) {
       if (status === 'members') continue;
       const i = Number(ord) - 1;
@@ -252,10 +260,9 @@ export class MessagesRepository {
     perChat: number,
   ): Promise<(Message & { memberIds: string[]; readAllSeq: number })[]> {
     if (userIds.length === 0) return [];
-    return this.db.query(
+    const rows: (Message & { memberIds: string | null; readAllSeq: number })[] = await this.db.query(
       `SELECT ${columns('m.')}, c.member_ids AS "memberIds", c.read_all AS "readAllSeq"
-         FROM (SELECT c.id, c.last_seq,
-                      ARRAY(SELECT user_id FROM chat_members WHERE chat_id = c.id) AS member_ids,
+         FROM (SELECT c.id, c.last_seq, ${memberIdList('c.id')} AS member_ids,
                       (SELECT coalesce(min(last_read_seq), 0) FROM chat_members WHERE chat_id = c.id) AS read_all
                  FROM chats c
                 WHERE c.updated_at >= $2
@@ -265,6 +272,13 @@ export class MessagesRepository {
         ORDER BY m.chat_id, m.seq`,
       [userIds, since, perChat],
     );
+    // Split once per chat, not once per message.
+    const byChat = new Map<string, string[]>();
+    return rows.map((row) => {
+      let memberIds = byChat.get(row.chatId);
+      if (!memberIds) byChat.set(row.chatId, (memberIds = splitIds(row.memberIds)));
+      return { ...row, memberIds };
+    });
   }
 
   async findById(id: string): Promise<Message | null> {

@@ -39,6 +39,7 @@ const CATCH_UP_RETRY_MS = 1000;
 export class MessageFanout {
   private readonly logger = new Logger(MessageFanout.name);
   private readonly self: Buffer;
+  private readonly selfPrefix: string;
   /** When the subscriber connection went away, until the catch-up after it is back has run. */
   private lostAt?: number;
   private catchingUp = false;
@@ -51,7 +52,8 @@ export class MessageFanout {
     instanceId: string,
     private readonly recent: RecentMessages,
   ) {
-    this.self = Buffer.from(`${instanceId}\n`);
+    this.selfPrefix = `${instanceId}\n`;
+    this.self = Buffer.from(this.selfPrefix);
   }
 
   async start(): Promise<void> {
@@ -108,7 +110,7 @@ export class MessageFanout {
   publish(items: CreatedMessage[]): void {
     this.deliverHere(items);
     this.pub
-      .publish(this.channel, Buffer.concat([this.self, Buffer.from(JSON.stringify(items))]))
+      .publish(this.channel, this.selfPrefix + JSON.stringify(items))
       .catch((err) => this.logger.warn(`fan-out publish: ${String(err)}`));
   }
 
