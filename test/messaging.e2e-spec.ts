@@ -6,6 +6,10 @@ import { connectSocket, eventually, settle } from './support/sockets';
 import { PresenceService } from '../src/presence/presence.service';
 import { SendPool } from '../src/database/send-pool';
 import { MessagesRepository } from '../src/messages/messages.repository';
+import { MessageDelivery } from '../src/messages/message-delivery';
+import { DeliveryOutbox, REDELIVER_AFTER_MS } from '../src/messages/delivery-outbox';
+import type { MessagesCreatedEvent } from '../src/messages/messages.events';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 
 describe('messages: idempotency, sequencing, history (two instances)', () => {
   const env = twoInstances();
@@ -299,6 +303,77 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
       expect(delivered).toMatchObject({ id: late.id, text: 'late commit' });
       await eventually(async () => (await redis.zscore('delivery:outbox', lateEntry)) === null);
     } finally {
+      await redis.quit();
+    }
+  });
+
+  it('after a stall of its process, an instance does not publish again what it published and is acknowledging', async () => {
+    const { alice, chatId, bobSocket } = await bobListeningOnB();
+    const aliceSocket = await connect(env.a, alice);
+    const sweepers = [env.a, env.b].map((x) => x.app.get(MessageDelivery));
+    const events = env.a.app.get(EventEmitter2);
+    let claimed: string[] = [];
+    let stalledOn: string | undefined;
+    const outbox = env.a.app.get(DeliveryOutbox);
+    const claimStale = outbox.claimStale.bind(outbox);
+    const claim = jest.spyOn(outbox, 'claimStale');
+    // Right after A has published the batch (its listener runs first), before its acknowledgement can go out:
+    // A stalls for longer than REDELIVER_AFTER_MS (a long GC, a starved CPU), and its sweeper wakes up first.
+    const stall = ({ delivery }: MessagesCreatedEvent) => {
+      events.off('messages.created', stall);
+      stalledOn = delivery;
+      const until = Date.now() + REDELIVER_AFTER_MS + 100;
+      while (Date.now() < until); // blocks the process, as a stall does
+      claim.mockImplementationOnce(async (limit) => (claimed = await claimStale(limit)));
+      void sweepers[0].redeliver();
+    };
+    sweepers.forEach((s) => s.stop()); // only the sweep above runs: B's would see a stalled A as a dead one
+    try {
+      events.on('messages.created', stall);
+      const ack = await aliceSocket.emitAck('message:send', { chatId, text: 'once', clientMsgId: 'stall-1' });
+      expect(ack.ok).toBe(true);
+      const id = ack.data.id as string;
+      await bobSocket.waitFor('message:new', (m) => m.id === id, 5000);
+      const redis = new Redis(process.env.TEST_REDIS_URL!);
+      try {
+        await eventually(async () =>
+          (await redis.zrangebyscore('delivery:outbox', '-inf', '+inf')).every((e) => !e.includes(id)),
+        );
+      } finally {
+        await redis.quit();
+      }
+      expect(stalledOn).toContain(id);
+      expect(claimed.some((entry) => entry.includes(id))).toBe(true); // the sweep did see it as stale
+      await settle(500);
+      expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(1);
+    } finally {
+      events.off('messages.created', stall);
+      claim.mockRestore();
+      sweepers.forEach((s) => s.start());
+    }
+  });
+
+  it('an entry counts as being acknowledged here until its acknowledgement is answered, or has failed', async () => {
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    const gone = new Redis(process.env.TEST_REDIS_URL!, { lazyConnect: true, enableOfflineQueue: false });
+    try {
+      const outbox = new DeliveryOutbox(redis);
+      const entry = `${crypto.randomUUID()}|${Date.now()}|${crypto.randomUUID()}`;
+      await redis.zadd('delivery:outbox', Date.now(), entry);
+      expect(outbox.acknowledging().has(entry)).toBe(false);
+      outbox.published(entry);
+      const acked = outbox.ack(entry, redis);
+      expect(outbox.acknowledging().has(entry)).toBe(true); // on its way
+      await acked;
+      expect(outbox.acknowledging().has(entry)).toBe(false);
+      expect(await redis.zscore('delivery:outbox', entry)).toBeNull();
+
+      const failing = `${crypto.randomUUID()}|${Date.now()}|${crypto.randomUUID()}`;
+      outbox.published(failing);
+      await expect(outbox.ack(failing, gone)).rejects.toThrow();
+      expect(outbox.acknowledging().has(failing)).toBe(false); // the sweeper's again
+    } finally {
+      gone.disconnect();
       await redis.quit();
     }
   });

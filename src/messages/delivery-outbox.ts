@@ -27,6 +27,9 @@ return stale`;
  */
 @Injectable()
 export class DeliveryOutbox {
+  /** Entries this instance has published and whose acknowledgement is on its way (see acknowledging). */
+  private readonly acking = new Set<string>();
+
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async record(messageIds: string[]): Promise<string> {
@@ -35,10 +38,29 @@ export class DeliveryOutbox {
     return entry;
   }
 
+  /** The entry's messages were published here; ack() follows (the gateway acknowledges in batches). */
+  published(entry: string): void {
+    this.acking.add(entry);
+  }
+
+  /**
+   * The entries this instance has published and is acknowledging now (a copy). Such an entry is late, not
+   * left behind: after a stall of this process (a long GC, a starved CPU) its entries are older than
+   * REDELIVER_AFTER_MS when the sweeper wakes up, and publishing them again would deliver each of their
+   * messages twice to every recipient. Once its acknowledgement has failed, an entry is the sweeper's again.
+   */
+  acknowledging(): Set<string> {
+    return new Set(this.acking);
+  }
+
   /** `via`: the connection that published the messages (the default client when nothing was published). */
   async ack(entries: string | string[], via: Redis = this.redis): Promise<void> {
     const list = typeof entries === 'string' ? [entries] : entries;
-    if (list.length) await via.zrem(OUTBOX, ...list);
+    try {
+      if (list.length) await via.zrem(OUTBOX, ...list);
+    } finally {
+      for (const entry of list) this.acking.delete(entry);
+    }
   }
 
   async claimStale(limit = 20): Promise<string[]> {

@@ -55,9 +55,13 @@ export class MessageDelivery {
     this.sweeping = true;
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const entries = await this.outbox.claimStale(CLAIM_LIMIT);
+        // Published here, acknowledgement on its way: late (this process stalled), not left behind. Taken
+        // before the claim goes out, so an acknowledgement answered before the claim's answer still counts.
+        const ours = this.outbox.acknowledging();
+        const claimed = await this.outbox.claimStale(CLAIM_LIMIT);
+        const entries = claimed.filter((entry) => !ours.has(entry));
         if (entries.length) await this.settle(entries);
-        if (entries.length < CLAIM_LIMIT) break;
+        if (claimed.length < CLAIM_LIMIT) break;
       }
       if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
         this.lastPurge = Date.now();

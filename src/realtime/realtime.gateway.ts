@@ -289,8 +289,9 @@ export class RealtimeGateway
   @OnAppEvent('messages.created')
   onMessagesCreated({ items, delivery }: MessagesCreatedEvent): void {
     this.fanout?.publish(items);
-    if (!delivery) return;
+    if (!delivery || !this.pub) return; // not published: the sweeper's to settle
     this.published.push(delivery);
+    this.outbox.published(delivery);
     this.ackTimer ??= setTimeout(() => this.ackPublished(), ACK_EVERY_MS);
   }
 
