@@ -208,12 +208,19 @@ export function cpuOfCommand(command: string): number {
   }
 }
 
-/** Busy CPU seconds of the whole machine, all cores (everything but idle and iowait in /proc/stat). */
+/** The machine's CPU line of /proc/stat: user nice system idle iowait irq softirq steal (guest is inside user). */
+const machineCpuTicks = () =>
+  readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+
+/** Busy CPU seconds of the whole machine, all cores (everything but idle and iowait), steal included. */
 export function machineBusySeconds(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal (guest time is already inside user)
-  const [user, nice, system, , , irq, softirq, steal] = f;
+  const [user, nice, system, , , irq, softirq, steal] = machineCpuTicks();
   return (user + nice + system + irq + softirq + (steal ?? 0)) / ticksPerSecond;
+}
+
+/** CPU seconds the hypervisor ran other guests while this one had work (steal): lost to the VM's host. */
+export function machineStealSeconds(): number {
+  return (machineCpuTicks()[7] ?? 0) / ticksPerSecond;
 }
 
 // ---------- heap snapshots ----------
