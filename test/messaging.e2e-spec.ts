@@ -312,11 +312,9 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     const aliceSocket = await connect(env.a, alice);
     const sweepers = [env.a, env.b].map((x) => x.app.get(MessageDelivery));
     const events = env.a.app.get(EventEmitter2);
-    let claimed: string[] = [];
+    const claim = jest.spyOn(env.a.app.get(DeliveryOutbox), 'claimStale');
     let stalledOn: string | undefined;
-    const outbox = env.a.app.get(DeliveryOutbox);
-    const claimStale = outbox.claimStale.bind(outbox);
-    const claim = jest.spyOn(outbox, 'claimStale');
+    let sweptInStall = false;
     // Right after A has published the batch (its listener runs first), before its acknowledgement can go out:
     // A stalls for longer than REDELIVER_AFTER_MS (a long GC, a starved CPU), and its sweeper wakes up first.
     const stall = ({ delivery }: MessagesCreatedEvent) => {
@@ -324,26 +322,25 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
       stalledOn = delivery;
       const until = Date.now() + REDELIVER_AFTER_MS + 100;
       while (Date.now() < until); // blocks the process, as a stall does
-      claim.mockImplementationOnce(async (limit) => (claimed = await claimStale(limit)));
       void sweepers[0].redeliver();
+      sweptInStall = claim.mock.calls.length === 1; // its claim went out before the acknowledgement
     };
-    sweepers.forEach((s) => s.stop()); // only the sweep above runs: B's would see a stalled A as a dead one
+    // Only the sweep above runs: B's would see a stalled A as a dead one, and re-publish (as it must).
+    await Promise.all(sweepers.map((s) => s.stop()));
     try {
       events.on('messages.created', stall);
       const ack = await aliceSocket.emitAck('message:send', { chatId, text: 'once', clientMsgId: 'stall-1' });
       expect(ack.ok).toBe(true);
       const id = ack.data.id as string;
       await bobSocket.waitFor('message:new', (m) => m.id === id, 5000);
+      expect(stalledOn).toContain(id);
+      expect(sweptInStall).toBe(true);
       const redis = new Redis(process.env.TEST_REDIS_URL!);
       try {
-        await eventually(async () =>
-          (await redis.zrangebyscore('delivery:outbox', '-inf', '+inf')).every((e) => !e.includes(id)),
-        );
+        await eventually(async () => (await redis.zscore('delivery:outbox', stalledOn!)) === null);
       } finally {
         await redis.quit();
       }
-      expect(stalledOn).toContain(id);
-      expect(claimed.some((entry) => entry.includes(id))).toBe(true); // the sweep did see it as stale
       await settle(500);
       expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(1);
     } finally {
@@ -353,28 +350,35 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     }
   });
 
-  it('an entry counts as being acknowledged here until its acknowledgement is answered, or has failed', async () => {
+  it("a sweep leaves alone (neither claims nor renews) the instance's entries being acknowledged, not failed ones", async () => {
+    const sweepers = [env.a, env.b].map((x) => x.app.get(MessageDelivery));
+    await Promise.all(sweepers.map((s) => s.stop()));
     const redis = new Redis(process.env.TEST_REDIS_URL!);
     const gone = new Redis(process.env.TEST_REDIS_URL!, { lazyConnect: true, enableOfflineQueue: false });
     try {
       const outbox = new DeliveryOutbox(redis);
-      const entry = `${crypto.randomUUID()}|${Date.now()}|${crypto.randomUUID()}`;
-      await redis.zadd('delivery:outbox', Date.now(), entry);
-      expect(outbox.acknowledging().has(entry)).toBe(false);
-      outbox.published(entry);
-      const acked = outbox.ack(entry, redis);
-      expect(outbox.acknowledging().has(entry)).toBe(true); // on its way
-      await acked;
-      expect(outbox.acknowledging().has(entry)).toBe(false);
-      expect(await redis.zscore('delivery:outbox', entry)).toBeNull();
-
-      const failing = `${crypto.randomUUID()}|${Date.now()}|${crypto.randomUUID()}`;
+      const stale = Date.now() - 2 * REDELIVER_AFTER_MS;
+      const [acking, failing, left] = ['acking', 'failing', 'left'].map(
+        (what) => `${crypto.randomUUID()}|${stale}|${what}`,
+      );
+      await redis.zadd('delivery:outbox', stale, acking, stale, failing, stale, left);
+      outbox.published(acking);
       outbox.published(failing);
+      const claimed = await outbox.claimStale(1000);
+      expect(claimed).toContain(left);
+      expect(claimed).not.toContain(acking);
+      expect(claimed).not.toContain(failing);
+      expect(Number(await redis.zscore('delivery:outbox', acking))).toBe(stale); // not renewed either
+      // An acknowledgement that fails gives the entry back to the sweep.
       await expect(outbox.ack(failing, gone)).rejects.toThrow();
-      expect(outbox.acknowledging().has(failing)).toBe(false); // the sweeper's again
+      expect(await outbox.claimStale(1000)).toContain(failing);
+      await outbox.ack(acking, redis);
+      expect(await redis.zscore('delivery:outbox', acking)).toBeNull();
+      await redis.zrem('delivery:outbox', failing, left);
     } finally {
       gone.disconnect();
       await redis.quit();
+      sweepers.forEach((s) => s.start());
     }
   });
 

@@ -8,11 +8,20 @@ const OUTBOX = 'delivery:outbox';
 export const REDELIVER_AFTER_MS = 1500;
 
 // Claims up to ARGV[3] entries older than ARGV[2] ms (ARGV[1] = now) by renewing their score: another sweeper
-// sees them again only if this one also dies before acknowledging them.
+// sees them again only if this one also dies before acknowledging them. ARGV[4..] are left alone (neither
+// returned nor renewed): the caller's own entries whose acknowledgement is on its way.
 const CLAIM = `
-local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2], 'LIMIT', 0, ARGV[3])
-for _, entry in ipairs(stale) do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], entry) end
-return stale`;
+local skip = {}
+for i = 4, #ARGV do skip[ARGV[i]] = true end
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2], 'LIMIT', 0, ARGV[3] + #ARGV - 3)
+local claimed = {}
+for _, entry in ipairs(stale) do
+  if not skip[entry] and #claimed < tonumber(ARGV[3]) then
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[1], entry)
+    claimed[#claimed + 1] = entry
+  end
+end
+return claimed`;
 
 /**
  * What makes "committed" imply "delivered live": before a batch of sends goes to PostgreSQL, its message ids
@@ -27,7 +36,7 @@ return stale`;
  */
 @Injectable()
 export class DeliveryOutbox {
-  /** Entries this instance has published and whose acknowledgement is on its way (see acknowledging). */
+  /** Entries this instance has published and whose acknowledgement is on its way (see claimStale). */
   private readonly acking = new Set<string>();
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
@@ -43,16 +52,6 @@ export class DeliveryOutbox {
     this.acking.add(entry);
   }
 
-  /**
-   * The entries this instance has published and is acknowledging now (a copy). Such an entry is late, not
-   * left behind: after a stall of this process (a long GC, a starved CPU) its entries are older than
-   * REDELIVER_AFTER_MS when the sweeper wakes up, and publishing them again would deliver each of their
-   * messages twice to every recipient. Once its acknowledgement has failed, an entry is the sweeper's again.
-   */
-  acknowledging(): Set<string> {
-    return new Set(this.acking);
-  }
-
   /** `via`: the connection that published the messages (the default client when nothing was published). */
   async ack(entries: string | string[], via: Redis = this.redis): Promise<void> {
     const list = typeof entries === 'string' ? [entries] : entries;
@@ -63,8 +62,26 @@ export class DeliveryOutbox {
     }
   }
 
+  /**
+   * Claims entries nobody acknowledged within REDELIVER_AFTER_MS, except those this instance published and is
+   * acknowledging: such an entry is late, not left behind. After a stall of this process (a long GC, a starved
+   * CPU) its entries are older than REDELIVER_AFTER_MS when the sweeper wakes up, and publishing them again
+   * would deliver each of their messages twice to every recipient. They are taken at the moment the claim goes
+   * out, so one whose acknowledgement is answered before the claim is still left alone; once an
+   * acknowledgement has failed, the entry is claimable again (and claimed by the next sweep, its score being
+   * older than REDELIVER_AFTER_MS by then).
+   */
   async claimStale(limit = 20): Promise<string[]> {
-    return (await this.redis.eval(CLAIM, 1, OUTBOX, Date.now(), REDELIVER_AFTER_MS, limit)) as string[];
+    const ours = [...this.acking];
+    return (await this.redis.eval(
+      CLAIM,
+      1,
+      OUTBOX,
+      Date.now(),
+      REDELIVER_AFTER_MS,
+      limit,
+      ...ours,
+    )) as string[];
   }
 
   static batchIdOf(entry: string): string {

@@ -28,7 +28,7 @@ export class MessageDelivery {
   private readonly logger = new Logger(MessageDelivery.name);
   private readonly fenceAfterMs: number;
   private timer?: NodeJS.Timeout;
-  private sweeping = false;
+  private sweeping?: Promise<void>;
   private lastPurge = Date.now();
 
   constructor(
@@ -46,22 +46,25 @@ export class MessageDelivery {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops sweeping; resolves once a sweep in progress has finished. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.sweeping;
   }
 
+  /** One sweep, unless one is in progress (then resolves at once). */
   async redeliver(): Promise<void> {
     if (this.sweeping) return;
-    this.sweeping = true;
+    this.sweeping = this.sweep().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweep(): Promise<void> {
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        // Published here, acknowledgement on its way: late (this process stalled), not left behind. Taken
-        // before the claim goes out, so an acknowledgement answered before the claim's answer still counts.
-        const ours = this.outbox.acknowledging();
-        const claimed = await this.outbox.claimStale(CLAIM_LIMIT);
-        const entries = claimed.filter((entry) => !ours.has(entry));
+        const entries = await this.outbox.claimStale(CLAIM_LIMIT);
         if (entries.length) await this.settle(entries);
-        if (claimed.length < CLAIM_LIMIT) break;
+        if (entries.length < CLAIM_LIMIT) break;
       }
       if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
         this.lastPurge = Date.now();
@@ -69,8 +72,6 @@ export class MessageDelivery {
       }
     } catch (err) {
       this.logger.warn(`redelivery failed: ${String(err)}`);
-    } finally {
-      this.sweeping = false;
     }
   }
 

@@ -178,7 +178,7 @@ export class RealtimeGateway
       this.logger.warn(`drain not finished within ${this.config.shutdownDrainMs} ms; closing anyway`);
     this.moving = true;
     clearInterval(this.expirySweep);
-    this.delivery.stop();
+    void this.delivery.stop();
     if (this.server) {
       this.server.local.emit('server:shutdown', { reconnectAfterMs: 0 });
       // A client that reads the event and the close in one go may drop the event (socket.io-client hands
