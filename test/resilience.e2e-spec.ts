@@ -1,5 +1,9 @@
 import { join } from 'path';
-import { testEnv } from './support/app';
+import { Logger } from '@nestjs/common';
+import { startApp, testEnv } from './support/app';
+import { EventBus } from '../src/common/events';
+import type { MessageDto } from '../src/messages/dto/message.dto';
+import { REDIS_COMMAND_TIMEOUT_MS } from '../src/redis/redis.module';
 import { CuttableProxy } from './support/cuttable-proxy';
 import { Api, registerUser } from './support/http';
 import { freePort, Proc, waitForHttp } from './support/processes';
@@ -89,6 +93,40 @@ describe('the API process (dist/main.js) under signals and a Redis outage', () =
       expect(api.output).not.toMatch(/Unhandled error event/);
     } finally {
       await api.stop();
+      await proxy.cut();
+    }
+  });
+});
+
+describe('an API instance while Redis stalls past the command timeout', () => {
+  // Jest fails a test on an unhandled rejection: without the handler this test reports three of them.
+  it('counts and logs the broadcasts that could not be published, none as an unhandled rejection', async () => {
+    const redis = new URL(process.env.TEST_REDIS_URL!);
+    const proxy = new CuttableProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    await proxy.open();
+    const viaProxy = new URL(redis);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const app = await startApp({ REDIS_URL: viaProxy.toString() });
+    try {
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const bob = await registerUser(new Api(app.url), 'bob');
+      const events = app.app.get(EventBus);
+      const message = { id: crypto.randomUUID(), chatId: crypto.randomUUID() } as MessageDto;
+      proxy.stall();
+      // Three broadcasts through the Socket.IO adapter, which drops the promise of its PUBLISH.
+      for (let i = 0; i < 3; i++) events.emit('message.updated', { message, recipientIds: [bob.id] });
+      await new Promise((resolve) => setTimeout(resolve, REDIS_COMMAND_TIMEOUT_MS + 1500));
+      proxy.resume();
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(
+          /^3 Socket\.IO publications failed within 1000 ms \(last: Error: Command timed out\)$/,
+        ),
+      );
+      warn.mockRestore();
+    } finally {
+      proxy.resume();
+      await app.close();
       await proxy.cut();
     }
   });

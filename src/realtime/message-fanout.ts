@@ -109,9 +109,7 @@ export class MessageFanout {
 
   publish(items: CreatedMessage[]): void {
     this.deliverHere(items);
-    this.pub
-      .publish(this.channel, this.selfPrefix + JSON.stringify(items))
-      .catch((err) => this.logger.warn(`fan-out publish: ${String(err)}`));
+    this.pub.publish(this.channel, this.selfPrefix + JSON.stringify(items)).catch(() => undefined); // counted and logged by the connection (createRedisAdapter)
   }
 
   /** One broadcast per message to its members' rooms: each socket once, whatever rooms it is in. */

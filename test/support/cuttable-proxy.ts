@@ -7,6 +7,7 @@ import { createServer, Server, Socket } from 'net';
 export class CuttableProxy {
   private server?: Server;
   private sockets = new Set<Socket>();
+  private stalled = false;
   port = 0;
 
   /** Where new connections go; a test may point it elsewhere (an instance that replaced the first). */
@@ -37,9 +38,21 @@ export class CuttableProxy {
         });
       }
       client.pipe(upstream).pipe(client);
+      if (this.stalled) for (const s of [client, upstream]) s.pause();
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.address() as { port: number }).port;
+  }
+
+  /** Relays nothing until resume(), keeping every connection open: the server behind looks stalled. */
+  stall(): void {
+    this.stalled = true;
+    for (const s of this.sockets) s.pause();
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const s of this.sockets) s.resume();
   }
 
   /** Drops every connection and stops listening; open() again restores the same port. */
