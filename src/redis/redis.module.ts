@@ -30,7 +30,8 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
     // No auto-pipelining: ioredis builds a Pipeline object per turn for it (its own hidden class, a getter,
     // every command copied onto it), and at 1,000 sends/s that doubled the bytes promoted per message and the
     // young-generation GC pauses for no saved round trip (docs/performance.md, section 7). The hot paths
-    // batch on purpose instead (one pipeline per send batch, one ZREM per 100 ms of acknowledgements).
+    // batch on purpose instead (one rate-limit call and one outbox record per send batch, in flight together;
+    // one ZREM per 100 ms of acknowledgements).
     enableAutoPipelining: false,
     ...options,
   });
