@@ -57,6 +57,8 @@ function catchFailedPublications(pub: Redis): void {
     if (failed++ === 0) setTimeout(flush, FAILURE_LOG_EVERY_MS).unref();
   };
   Object.defineProperty(pub, 'publish', {
+    configurable: true,
+    writable: true,
     value: (...args: unknown[]) => {
       const sent = publish(...args);
       sent.catch(onFailure);
