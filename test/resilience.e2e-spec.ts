@@ -2,6 +2,7 @@ import { join } from 'path';
 import { Logger } from '@nestjs/common';
 import { startApp, testEnv } from './support/app';
 import { EventBus } from '../src/common/events';
+import { Metrics } from '../src/common/metrics';
 import type { MessageDto } from '../src/messages/dto/message.dto';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../src/redis/redis.module';
 import { CuttableProxy } from './support/cuttable-proxy';
@@ -124,6 +125,9 @@ describe('an API instance while Redis stalls past the command timeout', () => {
         ),
       );
       warn.mockRestore();
+      expect(
+        await app.app.get(Metrics).registry.getSingleMetricAsString('socketio_publish_failures_total'),
+      ).toMatch(/^socketio_publish_failures_total 3$/m);
     } finally {
       proxy.resume();
       await app.close();

@@ -43,6 +43,11 @@ export class Metrics {
     help: 'Messages stored (new sends; replays not counted).',
     registers: [this.registry],
   });
+  readonly publishFailures = new Counter({
+    name: 'socketio_publish_failures_total',
+    help: 'Socket.IO publications to Redis that failed (Redis down or slower than the command timeout).',
+    registers: [this.registry],
+  });
   readonly jobs = new Counter({
     name: 'notifications_jobs_total',
     help: 'Notification jobs by outcome (sent, online, unlinked, nothing-unread, blocked, rejected, failed, ...).',

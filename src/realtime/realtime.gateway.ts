@@ -111,7 +111,9 @@ export class RealtimeGateway
       // Same ceiling as REST bodies: a 4096-character message fits many times over.
       maxHttpBufferSize: this.config.bodyLimitBytes,
     });
-    const redis = createRedisAdapter(this.config.redisUrl, this.presence.instanceId);
+    const redis = createRedisAdapter(this.config.redisUrl, this.presence.instanceId, () =>
+      this.metrics.publishFailures.inc(),
+    );
     server.adapter(redis.adapter);
     this.pub = redis.pub;
     this.closeAdapter = redis.close;

@@ -9,6 +9,8 @@ export function createRedisAdapter(
   redisUrl: string,
   /** Names the connections in CLIENT LIST (`socket.io-pub:<name>`, `socket.io-sub:<name>`). */
   name: string,
+  /** Counts publications that failed (socketio_publish_failures_total). */
+  onPublishFailure: () => void = () => undefined,
 ): {
   adapter: ReturnType<typeof createAdapter>;
   /** The connection broadcasts are published on (commands sent on it after a publish reach Redis after it). */
@@ -20,7 +22,7 @@ export function createRedisAdapter(
   // Publications go out as issued (no connection here auto-pipelines; see createRedisClient).
   const pub = createRedisClient(redisUrl, { connectionName: `socket.io-pub:${name}` });
   const sub = createRedisClient(redisUrl, { connectionName: `socket.io-sub:${name}` });
-  catchFailedPublications(pub);
+  catchFailedPublications(pub, onPublishFailure);
   return {
     adapter: createAdapter(pub, sub, { key: socketIoChannelKey(redisUrl) }),
     pub,
@@ -38,11 +40,11 @@ const FAILURE_LOG_EVERY_MS = 1000;
 /**
  * The adapter drops the promise of every PUBLISH it sends: while Redis is stalled past the command timeout, or
  * gone, each broadcast would be an unhandled rejection (one error line per broadcast, 429 in one bench run on a
- * starved machine). Every publication on this connection gets a handler that counts it; the count and the last
- * error are logged once per FAILURE_LOG_EVERY_MS. (A broadcast that fails this way is not delivered to other
+ * starved machine). Every publication on this connection gets a handler that counts it (a metric, and a log
+ * line with the count and the last error once per FAILURE_LOG_EVERY_MS). (A broadcast that fails this way is not delivered to other
  * instances' sockets; message:new has the delivery outbox behind it, the other events are best effort.)
  */
-function catchFailedPublications(pub: Redis): void {
+function catchFailedPublications(pub: Redis, count: () => void): void {
   let failed = 0;
   let lastError = '';
   const flush = () => {
@@ -53,6 +55,7 @@ function catchFailedPublications(pub: Redis): void {
   };
   const publish = pub.publish.bind(pub) as (...args: unknown[]) => Promise<number>;
   const onFailure = (err: unknown) => {
+    count();
     lastError = String(err);
     if (failed++ === 0) setTimeout(flush, FAILURE_LOG_EVERY_MS).unref();
   };
