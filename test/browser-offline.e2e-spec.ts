@@ -205,17 +205,15 @@ describe('web client in real Chromium: offline and reconnecting', () => {
   });
 
   it('the database away: the session is kept, a reload does not log out, the message goes when it is back', async () => {
-    const pg = new URL(process.env.TEST_DATABASE_URL!);
-    const dbProxy = new CuttableProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
-    await dbProxy.open();
-    const viaProxy = new URL(pg);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(dbProxy.port);
+    const { proxy: dbProxy, url: viaProxy } = await CuttableProxy.forService(
+      process.env.TEST_DATABASE_URL!,
+      5432,
+    );
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const api = Proc.spawn(process.execPath, [ENTRY], {
       ...process.env,
-      ...testEnv({ PORT: String(port), DATABASE_URL: viaProxy.toString() }),
+      ...testEnv({ PORT: String(port), DATABASE_URL: viaProxy }),
     });
     try {
       await waitForHttp(`${base}/api/health/ready`, api);

@@ -46,17 +46,12 @@ describe('the API process (dist/main.js) under signals and a Redis outage', () =
   });
 
   it('survives Redis dropping every connection mid-traffic, and recovers when it returns', async () => {
-    const redis = new URL(process.env.TEST_REDIS_URL!);
-    const proxy = new CuttableProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
-    await proxy.open();
-    const viaProxy = new URL(redis);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    const { proxy, url: viaProxy } = await CuttableProxy.forService(process.env.TEST_REDIS_URL!, 6379);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const api = Proc.spawn(process.execPath, [ENTRY], {
       ...process.env,
-      ...testEnv({ PORT: String(port), REDIS_URL: viaProxy.toString() }),
+      ...testEnv({ PORT: String(port), REDIS_URL: viaProxy }),
     });
     try {
       await waitForHttp(`${base}/api/health/ready`, api);
@@ -102,15 +97,10 @@ describe('the API process (dist/main.js) under signals and a Redis outage', () =
 describe('an API instance while Redis stalls past the command timeout', () => {
   // Jest fails a test on an unhandled rejection: without the handler this test reports three of them.
   it('counts and logs the broadcasts that could not be published, none as an unhandled rejection', async () => {
-    const redis = new URL(process.env.TEST_REDIS_URL!);
-    const proxy = new CuttableProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
-    await proxy.open();
-    const viaProxy = new URL(redis);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    const app = await startApp({ REDIS_URL: viaProxy.toString() });
+    const { proxy, url: viaProxy } = await CuttableProxy.forService(process.env.TEST_REDIS_URL!, 6379);
+    const app = await startApp({ REDIS_URL: viaProxy });
+    const warn = jest.spyOn(Logger.prototype, 'warn');
     try {
-      const warn = jest.spyOn(Logger.prototype, 'warn');
       const bob = await registerUser(new Api(app.url), 'bob');
       const events = app.app.get(EventBus);
       const message = { id: crypto.randomUUID(), chatId: crypto.randomUUID() } as MessageDto;
@@ -124,11 +114,11 @@ describe('an API instance while Redis stalls past the command timeout', () => {
           /^3 Socket\.IO publications failed within 1000 ms \(last: Error: Command timed out\)$/,
         ),
       );
-      warn.mockRestore();
       expect(
         await app.app.get(Metrics).registry.getSingleMetricAsString('socketio_publish_failures_total'),
       ).toMatch(/^socketio_publish_failures_total 3$/m);
     } finally {
+      warn.mockRestore();
       proxy.resume();
       await app.close();
       await proxy.cut();

@@ -21,6 +21,23 @@ export class CuttableProxy {
     return proxy;
   }
 
+  /**
+   * A relay to the server of a connection URL (postgres://, redis://), already open, and that URL rewritten to
+   * go through it.
+   */
+  static async forService(
+    serviceUrl: string,
+    defaultPort: number,
+  ): Promise<{ proxy: CuttableProxy; url: string }> {
+    const target = new URL(serviceUrl);
+    const proxy = new CuttableProxy({ host: target.hostname, port: Number(target.port || defaultPort) });
+    await proxy.open();
+    const through = new URL(target);
+    through.hostname = '127.0.0.1';
+    through.port = String(proxy.port);
+    return { proxy, url: through.toString() };
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
