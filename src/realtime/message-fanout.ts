@@ -109,7 +109,8 @@ export class MessageFanout {
 
   publish(items: CreatedMessage[]): void {
     this.deliverHere(items);
-    this.pub.publish(this.channel, this.selfPrefix + JSON.stringify(items)).catch(() => undefined); // counted and logged by the connection (createRedisAdapter)
+    // A failure is counted and logged by the connection (createRedisAdapter).
+    this.pub.publish(this.channel, this.selfPrefix + JSON.stringify(items)).catch(() => undefined);
   }
 
   /** One broadcast per message to its members' rooms: each socket once, whatever rooms it is in. */

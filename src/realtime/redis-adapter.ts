@@ -10,7 +10,7 @@ export function createRedisAdapter(
   /** Names the connections in CLIENT LIST (`socket.io-pub:<name>`, `socket.io-sub:<name>`). */
   name: string,
   /** Counts publications that failed (socketio_publish_failures_total). */
-  onPublishFailure: () => void = () => undefined,
+  onPublishFailure: () => void,
 ): {
   adapter: ReturnType<typeof createAdapter>;
   /** The connection broadcasts are published on (commands sent on it after a publish reach Redis after it). */
@@ -41,8 +41,8 @@ const FAILURE_LOG_EVERY_MS = 1000;
  * The adapter drops the promise of every PUBLISH it sends: while Redis is stalled past the command timeout, or
  * gone, each broadcast would be an unhandled rejection (one error line per broadcast, 429 in one bench run on a
  * starved machine). Every publication on this connection gets a handler that counts it (a metric, and a log
- * line with the count and the last error once per FAILURE_LOG_EVERY_MS). (A broadcast that fails this way is not delivered to other
- * instances' sockets; message:new has the delivery outbox behind it, the other events are best effort.)
+ * line with the count and the last error once per FAILURE_LOG_EVERY_MS). A broadcast that fails this way does
+ * not reach other instances' sockets: message:new has the delivery outbox behind it, the rest is best effort.
  */
 function catchFailedPublications(pub: Redis, count: () => void): void {
   let failed = 0;
