@@ -29,6 +29,9 @@ const METRICS = [
   'socket_event_duration_seconds_bucket',
   'socket_connected',
   'messages_sent_total',
+  'send_batch_size_sum',
+  'send_batch_size_count',
+  'send_batch_phase_seconds_bucket',
   'notifications_queue_jobs',
   'notifications_jobs_total',
   'db_pool_connections',
@@ -95,6 +98,12 @@ function apiExposition(n: number): string {
     'socket_connected 12',
     '# TYPE messages_sent_total counter',
     `messages_sent_total ${n * 5}`,
+    '# TYPE send_batch_size histogram',
+    ...histogram('send_batch_size', {}, n * 2).map((l) => l.replace('{}', '')),
+    '# TYPE send_batch_phase_seconds histogram',
+    ...['queued', 'redis', 'statement'].flatMap((phase) =>
+      histogram('send_batch_phase_seconds', { phase }, n * 2),
+    ),
     ...runtime(n),
     '',
   ].join('\n');
@@ -293,6 +302,8 @@ describe('the real Prometheus scraping a real API instance and a real worker', (
         ['up{job="api"}', (v) => v === 1],
         ['up{job="worker"}', (v) => v === 1],
         ['sum(messages_sent_total)', (v) => v >= 1],
+        ['sum(send_batch_size_sum)', (v) => v >= 1],
+        ['count(send_batch_phase_seconds_count)', (v) => v === 3], // queued, redis, statement
         ['sum(socket_events_total{event="message:send",outcome="ok"})', (v) => v >= 1],
         ['sum(socket_events_total{event="message:send",outcome="error"})', (v) => v >= 1],
         ['sum(socket_connected)', (v) => v >= 1],

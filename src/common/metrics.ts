@@ -43,6 +43,21 @@ export class Metrics {
     help: 'Messages stored (new sends; replays not counted).',
     registers: [this.registry],
   });
+  readonly sendBatchSize = new Histogram({
+    name: 'send_batch_size',
+    help: 'Sends stored per batch (group commit: one statement and one commit per batch).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly sendBatchPhase = new Histogram({
+    name: 'send_batch_phase_seconds',
+    help:
+      "Where a send batch's time goes: queued (its oldest send waiting for a free slot), redis (rate limit " +
+      'and delivery-outbox record, one round trip), statement (the PostgreSQL statement and its commit).',
+    labelNames: ['phase'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly publishFailures = new Counter({
     name: 'socketio_publish_failures_total',
     help: 'Socket.IO publications to Redis that failed (Redis down or slower than the command timeout).',

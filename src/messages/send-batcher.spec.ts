@@ -31,7 +31,8 @@ function setup() {
   const limiter = mockOf<SendRateLimiter>();
   const outbox = mockOf<DeliveryOutbox>();
   const events = mockOf<EventBus>();
-  const batcher = new SendBatcher(repo, limiter, outbox, events, new Metrics());
+  const metrics = new Metrics();
+  const batcher = new SendBatcher(repo, limiter, outbox, events, metrics);
   // Everyone may send everything; every message is stored; seqs count up per chat.
   limiter.take.mockImplementation(
     async (wanted) => new Map([...wanted].map(([s, n]) => [s, { granted: n, retryAfterSec: null }])),
@@ -47,7 +48,7 @@ function setup() {
       return { kind: 'inserted', message: row(s, seq), memberIds: [ALICE, BOB] };
     });
   });
-  return { batcher, repo, limiter, outbox, events, batches };
+  return { batcher, repo, limiter, outbox, events, batches, metrics };
 }
 
 const send = (chatId: string, clientMsgId: string, senderId = ALICE) => ({
@@ -72,6 +73,38 @@ describe('SendBatcher', () => {
     expect(payload.delivery).toBe('entry-1');
     expect(payload.items.map((i: any) => i.originSocketId)).toEqual(['sock-1', 'sock-2', 'sock-3']);
     expect(t.outbox.record).toHaveBeenCalledWith(t.batches[0].map((s) => s.id));
+  });
+
+  it('times each batch: its size, how long its oldest send queued, the Redis round trip and the statement', async () => {
+    const t = setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    t.repo.insertBatch.mockImplementationOnce(async (sends) => {
+      await gate;
+      return sends.map((s, i) => ({ kind: 'inserted', message: row(s, i + 1), memberIds: [ALICE, BOB] }));
+    });
+    const first = t.batcher.submit(send(chat(1), 'm1'));
+    await new Promise((r) => setTimeout(r, 30)); // the first statement takes 30 ms at least
+    const queued = [2, 3, 4].map((n) => t.batcher.submit(send(chat(1), `m${n}`)));
+    await new Promise((r) => setTimeout(r, 20)); // these wait behind it (same chat) for 20 ms at least
+    release();
+    await Promise.all([first, ...queued]);
+    // The sums and counts as Prometheus reads them from /metrics.
+    const text = await t.metrics.text();
+    const read = (series: string) => Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(read('send_batch_size_count')).toBe(2);
+    expect(read('send_batch_size_sum')).toBe(4);
+    const phase = (p: string, what: 'sum' | 'count') =>
+      read(`send_batch_phase_seconds_${what}\\{phase="${p}"\\}`);
+    expect(['queued', 'redis', 'statement'].map((p) => phase(p, 'count'))).toEqual([2, 2, 2]);
+    const phases = {
+      queued_sum: phase('queued', 'sum'),
+      redis_sum: phase('redis', 'sum'),
+      statement_sum: phase('statement', 'sum'),
+    };
+    expect(phases.queued_sum).toBeGreaterThanOrEqual(0.019);
+    expect(phases.statement_sum).toBeGreaterThanOrEqual(0.049);
+    expect(phases.redis_sum).toBeLessThan(phases.statement_sum);
   });
 
   it('a chat’s sends keep their order: the next batch waits while one of that chat is in flight', async () => {

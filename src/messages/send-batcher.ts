@@ -25,6 +25,8 @@ export type SendResult =
 
 interface Pending {
   send: NewMessage;
+  /** performance.now() when it was submitted. */
+  queuedAt: number;
   originSocketId?: string;
   resolve(result: SendResult): void;
   reject(err: unknown): void;
@@ -69,7 +71,7 @@ export class SendBatcher {
     const { chatId, senderId, clientMsgId, text } = send;
     const stored: NewMessage = { id: randomUUID(), chatId, senderId, clientMsgId, text };
     return new Promise((resolve, reject) => {
-      this.queue.push({ send: stored, originSocketId, resolve, reject });
+      this.queue.push({ send: stored, queuedAt: performance.now(), originSocketId, resolve, reject });
       this.schedule();
     });
   }
@@ -126,6 +128,10 @@ export class SendBatcher {
   }
 
   private async run(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    // The batch is in arrival order: its first send waited longest.
+    this.metrics.sendBatchPhase.observe({ phase: 'queued' }, (started - batch[0].queuedAt) / 1000);
+    this.metrics.sendBatchSize.observe(batch.length);
     const bySender = new Map<string, number>();
     for (const p of batch) bySender.set(p.send.senderId, (bySender.get(p.send.senderId) ?? 0) + 1);
     let allowed: Pending[];
@@ -137,6 +143,7 @@ export class SendBatcher {
         this.outbox.record(batch.map((p) => p.send.id)),
       ]);
       entry = recorded;
+      this.metrics.sendBatchPhase.observe({ phase: 'redis' }, (performance.now() - started) / 1000);
       const left = new Map([...grants].map(([sender, g]) => [sender, g.granted]));
       allowed = batch.filter((p) => {
         const n = left.get(p.send.senderId)!;
@@ -150,10 +157,13 @@ export class SendBatcher {
     }
 
     try {
+      const storing = performance.now();
       const outcomes = await this.store(
         allowed.map((p) => p.send),
         DeliveryOutbox.batchIdOf(entry),
       );
+      if (allowed.length)
+        this.metrics.sendBatchPhase.observe({ phase: 'statement' }, (performance.now() - storing) / 1000);
       const refunds = new Map<string, number>();
       const created = [];
       for (const [i, p] of allowed.entries()) {

@@ -12,6 +12,8 @@ import {
   diffHeap,
   ladderFigure,
   procStat,
+  sendCounters,
+  sendPhasesBetween,
   stepSettled,
   summarizeHeapSnapshot,
   Tracker,
@@ -91,6 +93,42 @@ describe('ladderFigure', () => {
 
   it('says ">= top step" when the ladder ran out before the server did', () => {
     expect(ladderFigure([step(250, 1), step(500, 2), step(1000, 3)], ladder, 50).label).toBe('>= 1000');
+  });
+});
+
+describe("send phases from the app's /metrics", () => {
+  const exposition = (batches: number, sends: number, seconds: Record<string, number>) =>
+    [
+      '# HELP send_batch_size Sends stored per batch.',
+      '# TYPE send_batch_size histogram',
+      `send_batch_size_bucket{le="1"} ${batches}`,
+      `send_batch_size_sum ${sends}`,
+      `send_batch_size_count ${batches}`,
+      '# TYPE send_batch_phase_seconds histogram',
+      ...Object.entries(seconds).flatMap(([phase, sum]) => [
+        `send_batch_phase_seconds_bucket{le="0.001",phase="${phase}"} 1`,
+        `send_batch_phase_seconds_sum{phase="${phase}"} ${sum}`,
+        `send_batch_phase_seconds_count{phase="${phase}"} ${batches}`,
+      ]),
+      'messages_sent_total 99',
+    ].join('\n');
+
+  it('gives the mean of each phase over the batches between two scrapes', () => {
+    const before = sendCounters(exposition(10, 30, { queued: 0.01, redis: 0.02, statement: 0.05 }));
+    const after = sendCounters(exposition(110, 430, { queued: 0.06, redis: 0.07, statement: 0.25 }));
+    expect(sendPhasesBetween(before, after)).toEqual({
+      batches: 100,
+      meanBatch: 4,
+      queuedMs: 0.5,
+      redisMs: 0.5,
+      statementMs: 2,
+    });
+  });
+
+  it('says nothing when no batch ran, or the server has no such metrics (the baseline)', () => {
+    const same = sendCounters(exposition(10, 30, { queued: 0.01, redis: 0.02, statement: 0.05 }));
+    expect(sendPhasesBetween(same, same)).toBeUndefined();
+    expect(sendPhasesBetween(new Map(), sendCounters('messages_sent_total 1'))).toBeUndefined();
   });
 });
 

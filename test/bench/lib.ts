@@ -436,3 +436,44 @@ export function ladderFigure(
   if (highest === ladder[ladder.length - 1]) return { highest, label: `>= ${highest}` };
   return { highest, label: String(highest) };
 }
+
+// ---------- the app's send phases (from its /metrics) ----------
+
+/** The sums and counts of the app's send-batch histograms in one /metrics text (prom-client's format). */
+export function sendCounters(metricsText: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const line = /^(send_batch_size|send_batch_phase_seconds)_(sum|count)(?:\{phase="(\w+)"\})? (\S+)$/gm;
+  for (const m of metricsText.matchAll(line))
+    out.set(`${m[1]}${m[3] ? `:${m[3]}` : ''}_${m[2]}`, Number(m[4]));
+  return out;
+}
+
+export interface SendPhases {
+  batches: number;
+  meanBatch: number;
+  /** mean ms per batch: its oldest send waiting for a slot, the Redis round trip, the statement */
+  queuedMs: number;
+  redisMs: number;
+  statementMs: number;
+}
+
+/** What the batches between two scrapes cost on average; undefined when none ran (or no such metrics). */
+export function sendPhasesBetween(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): SendPhases | undefined {
+  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  const batches = delta('send_batch_size_count');
+  if (!(batches > 0)) return undefined;
+  const meanMs = (phase: string) => {
+    const n = delta(`send_batch_phase_seconds:${phase}_count`);
+    return n > 0 ? Math.round((delta(`send_batch_phase_seconds:${phase}_sum`) / n) * 1e6) / 1e3 : NaN;
+  };
+  return {
+    batches,
+    meanBatch: Math.round((delta('send_batch_size_sum') / batches) * 10) / 10,
+    queuedMs: meanMs('queued'),
+    redisMs: meanMs('redis'),
+    statementMs: meanMs('statement'),
+  };
+}

@@ -33,6 +33,9 @@ import {
   machineStealSeconds,
   pct,
   procStat,
+  sendCounters,
+  SendPhases,
+  sendPhasesBetween,
   stepPassed,
   stepSettled,
   STEP_ATTEMPTS,
@@ -380,6 +383,19 @@ interface Measured extends ServerStats {
   genLoopP99Ms: number;
   generatorBound: boolean;
   machineNotQuiet: boolean;
+  /** the app's send batches meanwhile, from its /metrics (where a send's time goes before its ack) */
+  sendPhases?: SendPhases;
+}
+
+/** The app's send-batch counters now; empty for the baseline (it has no /metrics) or a failed scrape. */
+async function scrapeSendCounters(server: Server): Promise<Map<string, number>> {
+  if (server.name !== 'app') return new Map();
+  try {
+    const res = await fetch(`${server.url}/metrics`);
+    return res.ok ? sendCounters(await res.text()) : new Map();
+  } catch {
+    return new Map();
+  }
 }
 
 /**
@@ -393,6 +409,7 @@ async function measured<T extends object>(
   fn: () => Promise<T>,
 ): Promise<T & Measured> {
   await serverStats(server); // start a fresh window
+  const sends0 = await scrapeSendCounters(server);
   const ours = () => started.reduce((sum, s) => sum + safe(() => cpuSeconds(s.pid)), 0);
   const cpu0 = cpuSeconds(server.pid);
   const all0 = ours();
@@ -413,6 +430,7 @@ async function measured<T extends object>(
   const machine = machineBusySeconds() - machine0;
   const steal = machineStealSeconds() - steal0;
   const { type: _type, ...stats } = await serverStats(server);
+  const sendPhases = sendPhasesBetween(sends0, await scrapeSendCounters(server));
   const pctOf = (seconds: number) => Math.round((seconds / wall) * 100);
   const persisted = (result as { persisted?: number }).persisted;
   const perMsg = (seconds: number) =>
@@ -433,6 +451,7 @@ async function measured<T extends object>(
     genLoopP99Ms: Math.max(0, Math.round((generatorLoop.percentile(99) / 1e6 - 10) * 100) / 100),
     generatorBound: false,
     machineNotQuiet: false,
+    sendPhases,
   };
   if (m.genCpuPct > GENERATOR_BOUND_PCT) {
     m.generatorBound = true;
@@ -653,6 +672,12 @@ function describe(server: Server, label: string, r: LoadResult & Measured): void
       `errors ${r.errors}, lost ${r.lost}, dup ${r.duplicated}; CPU % server ${r.cpuPct} pg ${r.postgresCpuPct} gen ${r.genCpuPct} other ${r.otherCpuPct} steal ${r.stealCpuPct}; ` +
       `loop p99 ${r.loopP99Ms} ms, GC p99 ${r.gcPauseP99Ms} ms (${r.majorGcs} major)`,
   );
+  const b = r.sendPhases;
+  if (b)
+    console.log(
+      `[${server.name}]   ${b.batches} send batches of ${b.meanBatch} on average; mean ms per batch: ` +
+        `queued ${b.queuedMs}, Redis ${b.redisMs}, statement ${b.statementMs}`,
+    );
 }
 
 // ---------- setup ----------
@@ -1406,6 +1431,10 @@ function summaryRows(r: Record<Name, Record<string, any>>): Row[] {
   add('  server event-loop delay p99 ms', (x) => x.latency.loopP99Ms);
   add('  server GC pause p99 ms', (x) => x.latency.gcPauseP99Ms);
   add('  server major GCs', (x) => x.latency.majorGcs);
+  add('  app send batch, mean: sends', (x) => x.latency.sendPhases?.meanBatch ?? NaN);
+  add('  app send batch, mean ms: queued', (x) => x.latency.sendPhases?.queuedMs ?? NaN);
+  add('  app send batch, mean ms: Redis', (x) => x.latency.sendPhases?.redisMs ?? NaN);
+  add('  app send batch, mean ms: statement', (x) => x.latency.sendPhases?.statementMs ?? NaN);
   P.pairRates.forEach((rate, i) => {
     add(`pairs: ${P.pairs} pairs, ${rate} msg/s: p50 ms`, (x) => x.pairs[i].p50);
     add('  p99 ms', (x) => x.pairs[i].p99, rate === 1000 ? { kind: 'app<=', value: 10 } : undefined);
