@@ -291,6 +291,67 @@ describe('chats, groups, receipts and access (two instances)', () => {
     expect((await gone.api.get('/chats')).body.map((c: { id: string }) => c.id)).not.toContain(group.chatId);
   });
 
+  it('sends that waited behind a removal for the chat lock are judged by the members after it', async () => {
+    const [owner, gone, stays] = await Promise.all(
+      ['own', 'gone', 'stay'].map((p) => registerUser(env.apiA, p)),
+    );
+    const group = (await owner.api.post('/groups', { name: 'Race', memberIds: [gone.id, stays.id] })).body;
+    const goneSocket = await connect(env.b, gone);
+    const staysSocket = await connect(env.a, stays);
+    // What removeMember does, held open: the chat row locked, the member gone, not yet committed.
+    const db = env.a.app.get(DataSource);
+    const removal = db.createQueryRunner();
+    await removal.connect();
+    await removal.startTransaction();
+    try {
+      await removal.query(`SELECT 1 FROM chats WHERE id = $1 FOR UPDATE`, [group.chatId]);
+      await removal.query(`DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [
+        group.chatId,
+        gone.id,
+      ]);
+      // One send from the member being removed (instance B), one from the owner (instance A): both statements
+      // start while the member is still in, and wait for the chat's lock.
+      const goneSend = goneSocket.emitAck('message:send', {
+        chatId: group.chatId,
+        text: 'from the removed',
+        clientMsgId: 'race-gone',
+      });
+      const ownerSend = owner.api.post(`/chats/${group.chatId}/messages`, {
+        text: 'after the removal',
+        clientMsgId: 'race-owner',
+      });
+      const waiting = async () =>
+        (
+          await db.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO send_fences%'`,
+          )
+        )[0].n as number;
+      for (const deadline = Date.now() + 10_000; (await waiting()) < 2;) {
+        if (Date.now() > deadline) throw new Error('the sends never waited for the lock');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await removal.commitTransaction();
+
+      const refused = await goneSend;
+      expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_A_MEMBER' } });
+      const sent = await ownerSend;
+      expect(sent.status).toBe(201);
+      await staysSocket.waitFor('message:new', (m) => m.text === 'after the removal');
+      await settle();
+      expect(goneSocket.received('message:new').map((m) => m.text)).toEqual([]);
+      expect(
+        await db.query(`SELECT text FROM messages WHERE chat_id = $1 AND sender_id = $2`, [
+          group.chatId,
+          gone.id,
+        ]),
+      ).toEqual([]);
+    } finally {
+      if (removal.isTransactionActive) await removal.rollbackTransaction();
+      await removal.release();
+    }
+  });
+
   it('the membership cache cannot be re-filled with stale members by a reader that started before a change', async () => {
     const cache = env.a.app.get(VersionedCache);
     const key = `test-stale-fill:${Date.now()}`;

@@ -23,6 +23,10 @@ export class ChatEntity {
   @Column({ name: 'last_seq', type: 'integer', default: 0 })
   lastSeq: number;
 
+  /** Bumped by a trigger on every membership change (migration MembersVersion): see SEND_BATCH_SQL. */
+  @Column({ name: 'members_version', type: 'integer', default: 0 })
+  membersVersion: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -33,6 +33,13 @@ const splitIds = (list: string | null): string[] => (list ? list.split(',') : []
  * messages with a created_at that never decreases as seq grows (taken after the lock, and never before the
  * chat's previous activity), moves each sender's read mark once, and returns each chat's members.
  *
+ * Membership is read from the statement's snapshot, taken before it waited for the chat locks; a membership
+ * change that committed meanwhile (a member removed while the send waited behind the removal's lock) would make
+ * both the membership check and the recipient list stale. So under the lock the chat's members_version (bumped
+ * by a trigger on every membership change, migration MembersVersion) is compared with the snapshot's: when it
+ * moved, send_retry() fails the statement (40001, MembershipChangedError) and the batch runs again with a new
+ * snapshot. Once the lock is held no membership change can commit before this statement does.
+ *
  * Idempotency stays the unique index's decision, message by message: a (sender_id, client_msg_id) already
  * stored comes back as 'existing' and takes no seq; one that another transaction is inserting right now makes
  * the whole statement fail on the index (and roll back, seqs included), and the caller runs the batch again,
@@ -63,11 +70,15 @@ WITH fence AS (
      AND EXISTS (SELECT 1 FROM chat_members cm
                   WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id OFFSET 0)
 ), locked AS MATERIALIZED (
-  SELECT c.id, f.cnt
-    FROM (SELECT chat_id, count(*)::int AS cnt FROM fresh GROUP BY chat_id ORDER BY chat_id) f
-   CROSS JOIN LATERAL (SELECT id FROM chats WHERE id = f.chat_id FOR NO KEY UPDATE) c
+  SELECT c.id, f.cnt, c.members_version = f.seen_version AS members_as_seen
+    FROM (SELECT chat_id, count(*)::int AS cnt,
+                 (SELECT members_version FROM chats WHERE id = fresh.chat_id) AS seen_version
+            FROM fresh GROUP BY chat_id ORDER BY chat_id) f
+   CROSS JOIN LATERAL (SELECT id, members_version FROM chats WHERE id = f.chat_id FOR NO KEY UPDATE) c
 ), bump AS (
-  UPDATE chats c SET last_seq = c.last_seq + l.cnt, updated_at = greatest(clock_timestamp(), c.updated_at)
+  UPDATE chats c
+     SET last_seq = c.last_seq + CASE WHEN l.members_as_seen THEN l.cnt ELSE send_retry(c.id) END,
+         updated_at = greatest(clock_timestamp(), c.updated_at)
     FROM locked l
    WHERE c.id = l.id AND c.id = ANY (ARRAY(SELECT id FROM locked))
   RETURNING c.id, c.last_seq - l.cnt AS base_seq, c.updated_at
@@ -127,6 +138,9 @@ export type SendOutcome =
 
 export class DuplicateInFlightError extends Error {}
 
+/** The chat's members changed while the batch waited for its lock: nothing was stored; run it again. */
+export class MembershipChangedError extends Error {}
+
 /** The redelivery sweeper gave this batch up (see DeliveryOutbox) before its statement reached PostgreSQL. */
 export class SendFencedError extends UnavailableError {
   constructor() {
@@ -135,6 +149,8 @@ export class SendFencedError extends UnavailableError {
 }
 
 const PK_SEND_FENCES = 'PK_send_fences';
+/** What send_retry() raises (migration MembersVersion). */
+const SERIALIZATION_FAILURE = '40001';
 
 /** A message not yet read by a user, with what a notification shows about it. */
 export interface UnreadForNotification {
@@ -154,10 +170,11 @@ export class MessagesRepository {
   ) {}
 
   /**
-   * Stores a batch of sends (see SEND_BATCH_SQL). Throws DuplicateInFlightError when another transaction was
-   * storing one of the same (sender, clientMsgId) at the same moment: nothing was stored; run it again.
+   * Stores a batch of sends (see SEND_BATCH_SQL). Nothing was stored, and the batch should run again, when it
+   * throws DuplicateInFlightError (another transaction was storing one of the same (sender, clientMsgId) at the
+   * same moment) or MembershipChangedError. `batchId` is the DeliveryOutbox entry's; the statement fails with
+   * SendFencedError if that batch was fenced.
    */
-  /** `batchId`: the DeliveryOutbox entry's; the statement fails with SendFencedError if that batch was fenced. */
   async insertBatch(sends: NewMessage[], batchId: string): Promise<SendOutcome[]> {
     let rows: (Message & { status: string; ord: string | null; memberIds: string | null })[];
     try {
@@ -178,6 +195,7 @@ export class MessagesRepository {
       const violated = uniqueViolation(err);
       if (violated === UQ_MESSAGES_SENDER_CLIENT_MSG_ID) throw new DuplicateInFlightError();
       if (violated === PK_SEND_FENCES) throw new SendFencedError();
+      if ((err as { code?: string }).code === SERIALIZATION_FAILURE) throw new MembershipChangedError();
       throw err;
     }
     const members = new Map<string, string[]>();

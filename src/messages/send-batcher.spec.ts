@@ -4,6 +4,7 @@ import { Metrics } from '../common/metrics';
 import { DeliveryOutbox } from './delivery-outbox';
 import {
   DuplicateInFlightError,
+  MembershipChangedError,
   Message,
   MessagesRepository,
   NewMessage,
@@ -185,6 +186,22 @@ describe('SendBatcher', () => {
       .mockImplementationOnce(async (sends) => [{ kind: 'existing', message: row(sends[0], 1) }]);
     expect((await t.batcher.submit(send(chat(1), 'race'))).kind).toBe('existing');
     expect(t.repo.insertBatch).toHaveBeenCalledTimes(2);
+  });
+
+  it('a membership change while the statement waited: it runs again; a chat that keeps changing is a 503', async () => {
+    const t = setup();
+    t.repo.insertBatch.mockRejectedValueOnce(new MembershipChangedError());
+    expect((await t.batcher.submit(send(chat(1), 'moved'))).kind).toBe('inserted');
+    expect(t.repo.insertBatch).toHaveBeenCalledTimes(2);
+
+    t.repo.insertBatch.mockClear();
+    t.repo.insertBatch.mockRejectedValue(new MembershipChangedError());
+    await expect(t.batcher.submit(send(chat(1), 'churn'))).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      retryAfterSec: 1,
+    });
+    expect(t.repo.insertBatch).toHaveBeenCalledTimes(3);
+    expect(t.limiter.refund).toHaveBeenLastCalledWith(new Map([[ALICE, 1]]));
   });
 
   it('a failing statement fails every caller of the batch, refunds them, and leaves the outbox entry', async () => {

@@ -8,7 +8,13 @@ import { SEND_POOL_SIZE } from '../database/typeorm-options';
 import { DeliveryOutbox } from './delivery-outbox';
 import { MessageDto, toMessageDto } from './dto/message.dto';
 import './messages.events';
-import { DuplicateInFlightError, Message, MessagesRepository, NewMessage } from './messages.repository';
+import {
+  DuplicateInFlightError,
+  MembershipChangedError,
+  Message,
+  MessagesRepository,
+  NewMessage,
+} from './messages.repository';
 import { SendRateLimiter } from './send-rate-limiter';
 
 /** Sends per statement, and statements in flight at once (each holds one PostgreSQL connection). */
@@ -16,6 +22,8 @@ export const MAX_BATCH = 128;
 export const MAX_IN_FLIGHT = SEND_POOL_SIZE;
 /** Beyond this many waiting sends the instance is overloaded: refuse at once (503) rather than queue for seconds. */
 export const MAX_WAITING = 5000;
+/** Runs of one batch's statement when it meets a concurrent duplicate or membership change. */
+const STORE_ATTEMPTS = 3;
 
 export type SendResult =
   | { kind: 'inserted'; message: MessageDto }
@@ -203,13 +211,23 @@ export class SendBatcher {
     }
   }
 
-  /** A concurrent duplicate on another instance rolls the statement back; the second attempt sees it stored. */
+  /**
+   * A concurrent duplicate on another instance, or a membership change while the statement waited for a chat's
+   * lock, rolls the statement back; the next attempt sees the duplicate stored, or the new members.
+   */
   private async store(sends: NewMessage[], batchId: string) {
     for (let attempt = 1; ; attempt++) {
       try {
         return sends.length ? await this.messages.insertBatch(sends, batchId) : [];
       } catch (err) {
-        if (!(err instanceof DuplicateInFlightError) || attempt === 3) throw err;
+        if (!(err instanceof DuplicateInFlightError || err instanceof MembershipChangedError)) throw err;
+        if (attempt === STORE_ATTEMPTS)
+          throw new AppError(
+            'SERVICE_UNAVAILABLE',
+            'This chat is changing fast; retry shortly',
+            undefined,
+            1,
+          );
       }
     }
   }
