@@ -204,6 +204,23 @@ describe('SendBatcher', () => {
     expect(t.limiter.refund).toHaveBeenLastCalledWith(new Map([[ALICE, 1]]));
   });
 
+  it('Redis down: the batch and everything waiting behind it fail at once, and units taken are given back', async () => {
+    const t = setup();
+    let fail!: (err: Error) => void;
+    t.outbox.record.mockImplementationOnce(() => new Promise((_, reject) => (fail = reject)));
+    const first = t.batcher.submit(send(chat(1), 'a'));
+    await new Promise((r) => setImmediate(r));
+    // Same chat: these wait behind the first batch.
+    const waiting = ['b', 'c'].map((id) => t.batcher.submit(send(chat(1), id)));
+    fail(new Error('Command timed out'));
+    const results = await Promise.allSettled([first, ...waiting]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(t.outbox.record).toHaveBeenCalledTimes(1);
+    expect(t.repo.insertBatch).not.toHaveBeenCalled();
+    // The rate limit had granted the first one its unit: it is refunded.
+    expect(t.limiter.refund).toHaveBeenCalledWith(new Map([[ALICE, 1]]));
+  });
+
   it('a failing statement fails every caller of the batch, refunds them, and leaves the outbox entry', async () => {
     const t = setup();
     t.repo.insertBatch.mockRejectedValueOnce(new Error('Connection terminated'));

@@ -140,29 +140,33 @@ export class SendBatcher {
     // The batch is in arrival order: its first send waited longest.
     this.metrics.sendBatchPhase.observe({ phase: 'queued' }, (started - batch[0].queuedAt) / 1000);
     this.metrics.sendBatchSize.observe(batch.length);
-    const bySender = new Map<string, number>();
-    for (const p of batch) bySender.set(p.send.senderId, (bySender.get(p.send.senderId) ?? 0) + 1);
-    let allowed: Pending[];
-    let entry: string;
-    try {
-      // Both in flight at once (two writes on the same connection): the batch waits one round trip, not two.
-      const [grants, recorded] = await Promise.all([
-        this.rateLimiter.take(bySender),
-        this.outbox.record(batch.map((p) => p.send.id)),
-      ]);
-      entry = recorded;
-      this.metrics.sendBatchPhase.observe({ phase: 'redis' }, (performance.now() - started) / 1000);
-      const left = new Map([...grants].map(([sender, g]) => [sender, g.granted]));
-      allowed = batch.filter((p) => {
-        const n = left.get(p.send.senderId)!;
-        if (n > 0) return (left.set(p.send.senderId, n - 1), true);
-        p.resolve({ kind: 'rate-limited', retryAfterSec: grants.get(p.send.senderId)!.retryAfterSec ?? 1 });
-        return false;
-      });
-    } catch (err) {
+    // Both in flight at once (two writes on the same connection): the batch waits one round trip, not two.
+    const [taken, recorded] = await Promise.allSettled([
+      this.rateLimiter.take(countBySender(batch)),
+      this.outbox.record(batch.map((p) => p.send.id)),
+    ]);
+    if (taken.status === 'rejected' || recorded.status === 'rejected') {
+      const err: unknown =
+        taken.status === 'rejected' ? taken.reason : (recorded as PromiseRejectedResult).reason;
       for (const p of batch) p.reject(err);
+      // Redis is down or stalled: those waiting behind this batch would only wait for the same answer.
+      if (isUnavailable(err)) for (const p of this.queue.splice(0)) p.reject(err);
+      if (taken.status === 'fulfilled') {
+        const granted = new Map([...taken.value].map(([sender, g]) => [sender, g.granted]));
+        await this.bestEffort(() => this.rateLimiter.refund(granted));
+      }
       return;
     }
+    const grants = taken.value;
+    const entry = recorded.value;
+    this.metrics.sendBatchPhase.observe({ phase: 'redis' }, (performance.now() - started) / 1000);
+    const left = new Map([...grants].map(([sender, g]) => [sender, g.granted]));
+    const allowed = batch.filter((p) => {
+      const n = left.get(p.send.senderId)!;
+      if (n > 0) return (left.set(p.send.senderId, n - 1), true);
+      p.resolve({ kind: 'rate-limited', retryAfterSec: grants.get(p.send.senderId)!.retryAfterSec ?? 1 });
+      return false;
+    });
 
     try {
       const storing = performance.now();
