@@ -376,6 +376,19 @@ describe('bad input is a 400 naming the field, never a 500', () => {
       ['deep array', u.api.post('/groups', `{"name":"x","memberIds":${deep}}`), 'memberIds'],
       ['bidi override', u.api.patch('/users/me', { displayName: 'gnp.\u202eexe' }), 'displayName'],
       ['zero-width', u.api.post('/groups', { name: 'Te\u200bam', memberIds: [] }), 'name'],
+      // Keys every object inherits: a whitelist that looks them up on an object would find them.
+      [
+        '__proto__',
+        u.api.post(`/chats/${chatId}/messages`, '{"text":"x","clientMsgId":"p1","__proto__":{"a":1}}'),
+        'body',
+      ],
+      [
+        'constructor',
+        u.api.post(`/chats/${chatId}/messages`, { text: 'x', clientMsgId: 'p2', constructor: 1 }),
+        'body',
+      ],
+      ['toString', u.api.patch('/users/me', { displayName: 'x', toString: 'y' }), 'body'],
+      ['nested', u.api.post('/groups', '{"name":"x","memberIds":[],"a":{"hasOwnProperty":1}}'), 'a'],
     ];
     for (const [label, request, field] of cases) {
       const res = await request;
@@ -392,12 +405,22 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     for (const payload of [
       { chatId, text: 'a\u0000', clientMsgId: 's1' },
       { chatId, text: nested, clientMsgId: 's2' },
+      JSON.parse(`{"chatId":"${chatId}","text":"x","clientMsgId":"s3","__proto__":{"a":1}}`),
+      { chatId, text: 'x', clientMsgId: 's4', toString: 'y' },
+      { chatId, text: 'x', clientMsgId: 's5', constructor: 1 },
     ]) {
       const ack = await socket.emitAck('message:send', payload);
       expect(ack).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     }
+    // Extra arguments: the ack is the last one, whatever comes before it; the event is still answered.
+    const extra = await (socket.raw.timeout(5000) as any).emitWithAck(
+      'message:send',
+      { chatId, text: 'extra', clientMsgId: 's6' },
+      'unexpected',
+    );
+    expect(extra).toMatchObject({ ok: true, data: { text: 'extra', seq: 2 } });
     expect((await env.apiA.get('/health')).status).toBe(200);
-    expect((await u.api.get(`/history/${chatId}`)).body.items).toHaveLength(1);
+    expect((await u.api.get(`/history/${chatId}`)).body.items).toHaveLength(2);
   });
 });
 

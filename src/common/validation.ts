@@ -28,8 +28,9 @@ function invalid(details: FieldError[]): AppError {
 
 /**
  * What no field may hold, checked on every body, query, route parameter and socket payload before anything
- * else reads it: a NUL character (PostgreSQL text cannot store one, so it would fail deep inside a query) and
- * nesting deeper than MAX_INPUT_DEPTH (the recursive transform would overflow the stack). Iterative, so the
+ * else reads it: a NUL character (PostgreSQL text cannot store one, so it would fail deep inside a query), a key
+ * named like a property every object inherits (__proto__, constructor, toString, ...) and nesting deeper than
+ * MAX_INPUT_DEPTH (the recursive transform would overflow the stack). Iterative, so the
  * check itself cannot overflow. Throws VALIDATION_FAILED naming the field.
  */
 export function checkInput(value: unknown, root = ''): void {
@@ -48,6 +49,10 @@ export function checkInput(value: unknown, root = ''): void {
     for (const [key, child] of Object.entries(item)) {
       if (key.includes('\u0000'))
         throw invalid([{ field, errors: [`${field} has a key with a NUL character`] }]);
+      // __proto__, constructor, toString, ...: no field has such a name, and whitelists that look a key up on an
+      // object (`key in rules`, a DTO instance) would find the inherited one and let it through.
+      if (key in Object.prototype)
+        throw invalid([{ field, errors: [`${field} has a reserved key: ${key}`] }]);
       stack.push([child, Array.isArray(item) ? `${path}[${key}]` : path ? `${path}.${key}` : key, depth + 1]);
     }
   }

@@ -57,8 +57,8 @@ export class MessagesController {
     description:
       'Idempotent by `clientMsgId`: the same `(you, clientMsgId)` again, at once or later, on any instance or ' +
       'over Socket.IO, answers 200 with the stored message and delivers nothing twice, even beyond the rate ' +
-      'limit; with another text or in another chat it is 409 (a replay of a message deleted since answers 200 ' +
-      "whatever the text). A new message gets the chat's next `seq` and reaches every member's sockets as " +
+      'limit; with another text or in another chat it is 409 (a replay of a message edited or deleted since ' +
+      "answers 200 whatever the text; a replay is for members only). A new message gets the chat's next `seq` and reaches every member's sockets as " +
       "`message:new` (the sender's other sockets included). `text` is trimmed and must then be 1-4096 " +
       'characters.',
     errors: [

@@ -86,6 +86,23 @@ describe('MessagesService.send (what the batch statement said, in words a client
     expect((await t.service.send(ALICE, CHAT, { text: 'typo', clientMsgId: 'c-1' })).created).toBe(false);
   });
 
+  it('a replay after an edit (on another device) returns the edited message: its first text is gone', async () => {
+    const t = setup();
+    t.batcher.submit.mockResolvedValue({
+      kind: 'existing',
+      message: stored({ text: 'edited', editedAt: new Date() }),
+    });
+    const result = await t.service.send(ALICE, CHAT, input);
+    expect(result).toMatchObject({ created: false, message: { text: 'edited' } });
+  });
+
+  it('a replay is for members only: someone removed since learns nothing of the message now', async () => {
+    const t = setup();
+    t.batcher.submit.mockResolvedValue({ kind: 'existing', message: stored() });
+    t.access.requireMember.mockRejectedValue(new AppError('NOT_A_MEMBER', 'no'));
+    await expectCode(t.service.send(ALICE, CHAT, input), 'NOT_A_MEMBER');
+  });
+
   it('over the rate limit, a replay is still free, but a new message is 429 with retryAfter', async () => {
     const t = setup();
     t.batcher.submit.mockResolvedValue({ kind: 'rate-limited', retryAfterSec: 4 });

@@ -49,6 +49,8 @@ export class MessagesService {
       case 'inserted':
         return { message: result.message, created: true };
       case 'existing':
+        // The statement checks membership for new messages only; a replay shows the message as it is now.
+        await this.access.requireMember(chatId, userId);
         return { message: await this.asReplay(result.message, chatId, input), created: false };
       case 'refused':
         await this.access.requireMember(chatId, userId); // 404 or 403, whichever it is
@@ -63,9 +65,14 @@ export class MessagesService {
     }
   }
 
-  /** The stored message of (sender, clientMsgId); 409 when it was for another chat or another text. */
+  /**
+   * The stored message of (sender, clientMsgId); 409 when it was for another chat or another text. Once the
+   * message was edited or deleted its first text is gone, so only the chat is compared: a retry that arrives
+   * after an edit on another device is still a replay.
+   */
   private async asReplay(stored: Message, chatId: string, input: SendInput): Promise<MessageDto> {
-    if (stored.chatId !== chatId || (stored.deletedAt === null && stored.text !== input.text)) {
+    const unchanged = stored.deletedAt === null && stored.editedAt === null;
+    if (stored.chatId !== chatId || (unchanged && stored.text !== input.text)) {
       throw new AppError(
         'CLIENT_MSG_ID_CONFLICT',
         'This clientMsgId was already used for a different message',

@@ -232,7 +232,8 @@ const clientEvents: {
     description:
       'Stores a message, exactly like POST /api/chats/{chatId}/messages: the same (sender, clientMsgId) again, ' +
       'on any instance and over either transport, acknowledges the stored message without storing or delivering ' +
-      'it again; the same clientMsgId with another text (or chat) fails with CLIENT_MSG_ID_CONFLICT. The other ' +
+      'it again; the same clientMsgId with another text (while the message is unedited) or chat fails with ' +
+      'CLIENT_MSG_ID_CONFLICT. The other ' +
       "members' sockets and the sender's other sockets get message:new; the sending socket gets the ack instead.",
     payload: object<PayloadOf<ClientToServerEvents['message:send']>>(undefined, {
       chatId: chatIdField,

@@ -218,29 +218,23 @@ export class RealtimeGateway
       })
       .catch((err) => this.logger.error(err));
 
-    socket.on('message:send', (payload, ack) =>
-      this.reply('message:send', ack, async () => {
-        const send = parseSendMessage(payload);
-        return (await this.messages.send(userId, send.chatId, send, socket.id)).message;
-      }),
-    );
-    socket.on('message:read', (payload, ack) =>
-      this.reply('message:read', ack, async () => {
-        const { chatId, seq } = parseMarkRead(payload);
-        return this.messages.markRead(userId, chatId, seq);
-      }),
-    );
-    socket.on('typing', (payload, ack) =>
-      this.reply('typing', ack, async () => {
-        const { chatId, isTyping } = parseTyping(payload);
-        const { members } = await this.access.requireMember(chatId, userId);
-        socket.data.typing ??= new TypingThrottle();
-        if (!socket.data.typing.allow(chatId, isTyping)) return { relayed: false };
-        const others = members.filter((m) => m.userId !== userId).map((m) => m.userId);
-        this.emitTo(others, 'typing', { chatId, userId, isTyping });
-        return { relayed: true };
-      }),
-    );
+    this.handle(socket, 'message:send', async (payload) => {
+      const send = parseSendMessage(payload);
+      return (await this.messages.send(userId, send.chatId, send, socket.id)).message;
+    });
+    this.handle(socket, 'message:read', async (payload) => {
+      const { chatId, seq } = parseMarkRead(payload);
+      return this.messages.markRead(userId, chatId, seq);
+    });
+    this.handle(socket, 'typing', async (payload) => {
+      const { chatId, isTyping } = parseTyping(payload);
+      const { members } = await this.access.requireMember(chatId, userId);
+      socket.data.typing ??= new TypingThrottle();
+      if (!socket.data.typing.allow(chatId, isTyping)) return { relayed: false };
+      const others = members.filter((m) => m.userId !== userId).map((m) => m.userId);
+      this.emitTo(others, 'typing', { chatId, userId, isTyping });
+      return { relayed: true };
+    });
     socket.on('disconnect', () => {
       // During a graceful shutdown clients reconnect to another instance; what is left is swept later.
       if (this.moving) return;
@@ -361,6 +355,22 @@ export class RealtimeGateway
   }
 
   /** Runs a handler and acknowledges with its result or error (counted and timed); nothing escapes to the socket. */
+  /**
+   * Binds a client event: the payload is its first argument and the ack its last, as Socket.IO passes a callback,
+   * so an event sent with extra arguments is still answered (they are ignored).
+   */
+  private handle<T>(
+    socket: AppSocket,
+    event: keyof ClientToServerEvents,
+    handler: (payload: unknown) => Promise<T>,
+  ): void {
+    (socket as unknown as Socket).on(event, (...args: unknown[]) => {
+      const last = args[args.length - 1];
+      const ack = typeof last === 'function' ? (last as (reply: Ack<T>) => void) : undefined;
+      this.reply(event, ack, () => handler(args[0]));
+    });
+  }
+
   private reply<T>(
     event: keyof ClientToServerEvents,
     ack: ((reply: Ack<T>) => void) | undefined,

@@ -17,7 +17,7 @@ function parse<T>(payload: unknown, rules: Rules<T>): T {
   const input = payload as Record<string, unknown>;
   const errors: FieldError[] = [];
   for (const key of Object.keys(input))
-    if (!(key in rules)) errors.push({ field: key, errors: [`property ${key} should not exist`] });
+    if (!Object.hasOwn(rules, key)) errors.push({ field: key, errors: [`property ${key} should not exist`] });
   const out = {} as T;
   for (const key of Object.keys(rules) as (keyof T)[]) out[key] = rules[key](input[key as string], errors)!;
   if (errors.length)
