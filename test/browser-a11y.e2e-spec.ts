@@ -224,8 +224,21 @@ describe('web client in real Chromium: keyboard, accessibility, screenshots', ()
     await page.keyboard.press('Escape');
 
     // A phone: one pane at a time, and every control big enough to tap (40 px).
+    const dan = await apiUser(app.url, 'dan', 'Dan Long');
+    const talkative = (await dan.api.post('/chats/direct', { userId: me.id })).body.id;
+    await dan.api.post(`/chats/${talkative}/messages`, {
+      text: 'A preview far longer than any phone is wide, on one line, '.repeat(6),
+      clientMsgId: 'long-1',
+    });
     const phone = await open({ viewport: PHONE, isMobile: true, hasTouch: true, bypassCSP: true });
     await loginInUi(phone, me.username, me.password);
+    await phone.waitForSelector(`#chat-list [data-chat-id="${talkative}"]`);
+    // Nothing wider than the phone: a long preview ends in "…" instead of pushing the buttons off-screen.
+    expect(await phone.evaluate(() => window.document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    const newGroup = (await phone.locator('#new-group').boundingBox())!;
+    expect(newGroup.x + newGroup.width).toBeLessThanOrEqual(PHONE.width);
     expect(await seriousA11yViolations(phone)).toEqual([]);
     expect(await smallTapTargets(phone)).toEqual([]);
     await screenshot(phone, 'list-phone');

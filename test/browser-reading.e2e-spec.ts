@@ -170,6 +170,34 @@ describe('web client in real Chromium: reading, unread and notifications', () =>
     );
   });
 
+  it('a chat with more unread than a page opens at the first unread and reads only what is shown', async () => {
+    const { alice, bob, chatId } = await pair();
+    // More than one page (50) unread: the first unread is found in an older page than the newest.
+    for (let i = 1; i <= 70; i++)
+      await bob.api.post(`/chats/${chatId}/messages`, { text: `unread ${i}`, clientMsgId: `u${i}` });
+    const page = await open(alice);
+    await expectText(page, `#chat-list [data-chat-id="${chatId}"] [data-testid=unread]`, '70');
+    await openChatTitled(page, 'Bob Baker');
+    await page.waitForSelector('[data-testid=unread-divider]');
+    const next = await page.evaluate(
+      () =>
+        window.document.querySelector('[data-testid=unread-divider]').nextElementSibling.innerText as string,
+    );
+    expect(next).toContain('unread 1');
+    const last = await inView(page, '#messages [data-testid=message]:last-child');
+    expect(last!.top).toBeGreaterThan(last!.height); // "unread 70" is below the screen
+    // What is on screen gets read, the rest stays unread: on the server too.
+    const remaining = await waitUntil(
+      'jump count',
+      async () => Number(((await page.textContent('#jump-count')) ?? '').split(' ')[0]),
+      (n) => n > 0 && n < 70,
+    );
+    await new Promise((r) => setTimeout(r, 500)); // a stale read mark would have been sent by now
+    const chat = (await alice.api.get(`/chats/${chatId}`)).body;
+    expect(chat.unreadCount).toBeGreaterThan(0);
+    expect(chat.unreadCount).toBe(remaining);
+  });
+
   it('desktop notifications, asked for on a click, for messages in chats that are not open', async () => {
     const { alice, bob } = await pair();
     const carol = await apiUser(app.url, 'carol', 'Carol Díaz');

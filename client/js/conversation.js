@@ -548,10 +548,12 @@ function renderMessages() {
     const divider = view.elements.get('unread')?.el;
     list.scrollTop = divider ? Math.max(0, divider.offsetTop - 12) : list.scrollHeight;
     view.scroll = null;
+    measureVisible();
     queueMicrotask(considerRead);
   } else if (view.scroll === 'bottom') {
     list.scrollTop = list.scrollHeight;
     view.scroll = null;
+    measureVisible();
     queueMicrotask(considerRead);
   } else if (view.scroll === 'initial' || view.stick || wasAtBottom) {
     list.scrollTop = list.scrollHeight;
@@ -596,6 +598,19 @@ function createReadObserver() {
     // counts as read once its end has been on screen.
     { root: $('messages'), threshold: 0 },
   );
+}
+
+/**
+ * What is on screen right after a jump, measured: the observer reports a jump a frame later, and until then
+ * still holds what the render before it showed (the newest messages, at the bottom), which would mark them read.
+ */
+function measureVisible() {
+  const { top, bottom } = $('messages').getBoundingClientRect();
+  view.visibleSeqs.clear();
+  for (const edge of $('messages').querySelectorAll('.read-edge')) {
+    const r = edge.getBoundingClientRect();
+    if (r.bottom >= top && r.top <= bottom) view.visibleSeqs.add(Number(edge.dataset.seq));
+  }
 }
 
 function considerRead() {
