@@ -82,6 +82,12 @@ describe('web client in real Chromium: features the server provides', () => {
     await alice.api.delete(`/auth/sessions/${browserSession.id}`);
     await page.waitForSelector('#auth:not([hidden])');
     await expectText(page, '#auth-notice', /^You were signed out/);
+    // Trying to sign in again clears the notice, and its (empty) bar goes with it.
+    await page.fill('#login-login', alice.username);
+    await page.fill('#login-password', 'not-the-password');
+    await page.click('#login-form button[type=submit]');
+    await expectText(page, '#login-form [data-error-for=_form]', 'Wrong username, email or password.');
+    expect(await page.isHidden('#auth-notice')).toBe(true);
   });
 
   it('a server restart (server:shutdown) reconnects at once, without the Offline banner', async () => {

@@ -82,6 +82,10 @@ describe('web client in real Chromium: chatting (two API instances)', () => {
     await page.fill('#login-password', 'wrong-password');
     await page.click('#login-form button[type=submit]');
     await expectText(page, '#login-form [data-error-for=_form]', 'Wrong username, email or password.');
+    // The focus stays in the form (on its button), not lost to the page, so a keyboard user can go on.
+    expect(
+      await page.evaluate(() => !!(globalThis as any).document.activeElement?.closest('#login-form')),
+    ).toBe(true);
     await page.fill('#login-password', taken.password);
     await page.click('#login-form button[type=submit]');
     await page.waitForSelector('#app:not([hidden])');

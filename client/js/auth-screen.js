@@ -106,6 +106,7 @@ export function bindAuthForms({ onSignedIn }) {
       event.preventDefault();
       clearErrors(form);
       $('auth-notice').textContent = '';
+      $('auth-notice').hidden = true;
       const body = {};
       for (const [key, raw] of new FormData(form)) {
         const value = key === 'password' ? String(raw) : String(raw).trim();
@@ -122,6 +123,8 @@ export function bindAuthForms({ onSignedIn }) {
         await onSignedIn(user);
       } catch (err) {
         const fields = fieldErrors(err);
+        // Enabled again first: focus() on a disabled button does nothing, and the focus would be lost.
+        button.disabled = false;
         showErrors(form, fields, fields.size ? '' : describeError(err));
       } finally {
         button.disabled = false;

@@ -203,7 +203,8 @@ function memberRow(chat, m) {
       'span',
       { class: 'member-main' },
       h('span', { class: 'title', dir: 'auto' }, me ? `${name} (you)` : name),
-      h('span', { class: 'sub' }, presenceText(u) || (u ? `@${u.username}` : '')),
+      // You are online while you look at this; your own "last seen" would only be the server's late view.
+      h('span', { class: 'sub' }, me ? 'online' : presenceText(u) || (u ? `@${u.username}` : '')),
     ),
     h('span', { class: `role role-${m.role}` }, ROLE_WORDS[m.role] ?? m.role),
     actions.length ? h('span', { class: 'member-actions' }, ...actions) : null,
@@ -277,6 +278,10 @@ export function bindGroups({ openChat }) {
     void createGroup();
   });
   $('group-cancel').addEventListener('click', () => $('group-dialog').close());
+  // The "give it a name" hint goes once there is one.
+  $('group-name').addEventListener('input', (e) => {
+    if (e.target.value.trim()) $('group-form').querySelector('[data-error-for=name]').textContent = '';
+  });
 
   addPicker = peoplePicker($('info-add-search'), $('info-add-results'), {
     onPick: (u) => {
