@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { createSeedContext, seed } from '../src/cli/seed';
 import { loadConfig } from '../src/config/app-config';
@@ -23,6 +24,16 @@ describe('seed', () => {
       expect(first).toEqual({ users: 3, groups: 1, messages: 6 });
       await seed(contexts[0], 4);
       expect(await counts()).toEqual(first);
+      // Nobody could be connected to receive them live: no delivery-outbox entry of the seed's messages is
+      // left for the first API instance to publish again (it would warn about each).
+      const seeded: { id: string }[] = await db.query(
+        `SELECT m.id FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id
+           JOIN users u ON u.id = cm.user_id WHERE u.username = 'carol'`,
+      );
+      expect(seeded.length).toBeGreaterThanOrEqual(4);
+      const redis = new Redis(process.env.TEST_REDIS_URL!);
+      const entries = await redis.zrange('delivery:outbox', 0, -1).finally(() => redis.quit());
+      expect(entries.filter((e) => seeded.some((m) => e.includes(m.id)))).toEqual([]);
     } finally {
       await Promise.all(contexts.map((ctx) => ctx.close()));
       await db.destroy();

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
+import { DynamicModule, INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import * as bcrypt from 'bcrypt';
 import { AppError } from '../common/app-error';
+import { OnAppEvent } from '../common/events';
 import { AppConfig, loadConfig } from '../config/app-config';
 import { CoreModule } from '../core.module';
 import { Transactions } from '../database/transactions';
@@ -10,6 +11,8 @@ import { GroupsModule } from '../groups/groups.module';
 import { GroupsService } from '../groups/groups.service';
 import { InboxModule } from '../inbox/inbox.module';
 import { InboxService } from '../inbox/inbox.service';
+import { DeliveryOutbox } from '../messages/delivery-outbox';
+import type { MessagesCreatedEvent } from '../messages/messages.events';
 import { MessagesModule } from '../messages/messages.module';
 import { MessagesService } from '../messages/messages.service';
 import { UsersModule } from '../users/users.module';
@@ -33,12 +36,35 @@ const CONVERSATION: [sender: string, chat: 'direct' | 'team', text: string][] = 
 
 const SEED_LOCK = 7_231_002;
 
+/**
+ * What the API's gateway does with stored messages, minus the sockets: their delivery-outbox entries are
+ * settled here. The seed's users are new (a run that finds them stores nothing new), so nobody can be connected
+ * to receive these live; left alone, each entry would be published again by the first API instance, with a
+ * warning in its log, to nobody.
+ */
+@Injectable()
+class SeedDeliveries {
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(private readonly outbox: DeliveryOutbox) {}
+
+  @OnAppEvent('messages.created')
+  settle({ delivery }: MessagesCreatedEvent): void {
+    if (delivery) this.pending.push(this.outbox.ack(delivery));
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all(this.pending.splice(0));
+  }
+}
+
 @Module({})
 class SeedModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: SeedModule,
       imports: [CoreModule.forRoot(config), UsersModule, InboxModule, GroupsModule, MessagesModule],
+      providers: [SeedDeliveries],
     };
   }
 }
@@ -86,6 +112,7 @@ export async function seed(app: INestApplicationContext, bcryptRounds: number): 
   for (const [i, [sender, chat, text]] of CONVERSATION.entries()) {
     await messages.send(ids.get(sender)!, chatIds[chat], { text, clientMsgId: `seed-${i + 1}` });
   }
+  await app.get(SeedDeliveries).settled();
 }
 
 async function main(): Promise<void> {

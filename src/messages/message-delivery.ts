@@ -115,7 +115,9 @@ export class MessageDelivery {
         const { recipientIds, readAllSeq } = await audienceOf(m.chatId);
         items.push({ message: toMessageDto(m, readAllSeq), recipientIds });
       }
-      this.logger.warn(`published ${items.length} committed messages again (their instance never did)`);
+      this.logger.warn(
+        `published ${items.length} committed messages again (the instance that stored them did not acknowledge them)`,
+      );
       this.events.emit('messages.created', { items, delivery: entry });
     }
     return empty;
