@@ -10,6 +10,7 @@ import { MessageDelivery } from '../src/messages/message-delivery';
 import { DeliveryOutbox, REDELIVER_AFTER_MS } from '../src/messages/delivery-outbox';
 import type { MessagesCreatedEvent } from '../src/messages/messages.events';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { RealtimeGateway } from '../src/realtime/realtime.gateway';
 
 describe('messages: idempotency, sequencing, history (two instances)', () => {
   const env = twoInstances();
@@ -307,6 +308,40 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     }
   });
 
+  it('a publication Redis did not take is not acknowledged: a sweeper publishes it again, to the other instance too', async () => {
+    const { alice, chatId, bobSocket } = await bobListeningOnB();
+    const aliceSocket = await connect(env.a, alice);
+    const gateway: unknown = env.a.app.get(RealtimeGateway);
+    const pub = (gateway as { pub: Redis }).pub;
+    const publish: (channel: string, message: string) => Promise<number> = pub.publish.bind(pub);
+    let failed = 0;
+    // What ioredis does to a command it had queued while reconnecting: fails it, while later ones go through.
+    const spy = jest.spyOn(pub, 'publish').mockImplementation(((channel: string, message: string) => {
+      if (failed === 0 && message.includes('lost-publication')) {
+        failed++;
+        return Promise.reject(new Error('Reached the max retries per request limit (which is 1).'));
+      }
+      return publish(channel, message);
+    }) as never);
+    try {
+      const ack = await aliceSocket.emitAck('message:send', {
+        chatId,
+        text: 'lost-publication',
+        clientMsgId: 'pub-fail-1',
+      });
+      expect(ack.ok).toBe(true);
+      const delivered = await bobSocket.waitFor(
+        'message:new',
+        (m) => m.id === ack.data.id,
+        4 * REDELIVER_AFTER_MS,
+      );
+      expect(delivered.text).toBe('lost-publication');
+      expect(failed).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('after a stall of its process, an instance does not publish again what it published and is acknowledging', async () => {
     const { alice, chatId, bobSocket } = await bobListeningOnB();
     const aliceSocket = await connect(env.a, alice);
@@ -350,7 +385,42 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     }
   });
 
-  it("a sweep leaves alone (neither claims nor renews) the instance's entries being acknowledged, not failed ones", async () => {
+  it('after a stall while its statement was answered, an instance does not publish the batch twice', async () => {
+    const { alice, chatId, bobSocket } = await bobListeningOnB();
+    const aliceSocket = await connect(env.a, alice);
+    const sweepers = [env.a, env.b].map((x) => x.app.get(MessageDelivery));
+    const repo = env.a.app.get(MessagesRepository);
+    const claim = jest.spyOn(env.a.app.get(DeliveryOutbox), 'claimStale');
+    const insert = repo.insertBatch.bind(repo);
+    let sweptInStall = false;
+    // The statement has committed and its answer is in, but the process stalls (a long GC, a starved CPU) for
+    // longer than REDELIVER_AFTER_MS before the batch is published, and its sweeper runs first.
+    const spy = jest.spyOn(repo, 'insertBatch').mockImplementationOnce(async (...args) => {
+      const outcomes = await insert(...args);
+      const until = Date.now() + REDELIVER_AFTER_MS + 100;
+      while (Date.now() < until); // blocks the process, as a stall does
+      await sweepers[0].redeliver();
+      sweptInStall = claim.mock.calls.length === 1;
+      return outcomes;
+    });
+    // Only the sweep above runs: B's would see a stalled A as a dead one, and re-publish (as it must).
+    await Promise.all(sweepers.map((s) => s.stop()));
+    try {
+      const ack = await aliceSocket.emitAck('message:send', { chatId, text: 'once', clientMsgId: 'stall-2' });
+      expect(ack.ok).toBe(true);
+      const id = ack.data.id as string;
+      await bobSocket.waitFor('message:new', (m) => m.id === id, 5000);
+      expect(sweptInStall).toBe(true);
+      await settle(500);
+      expect(bobSocket.received('message:new', (m) => m.id === id)).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+      claim.mockRestore();
+      sweepers.forEach((s) => s.start());
+    }
+  });
+
+  it("a sweep leaves alone (neither claims nor renews) the instance's unsettled entries, not failed ones", async () => {
     const sweepers = [env.a, env.b].map((x) => x.app.get(MessageDelivery));
     await Promise.all(sweepers.map((s) => s.stop()));
     const redis = new Redis(process.env.TEST_REDIS_URL!);
@@ -358,14 +428,17 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
     try {
       const outbox = new DeliveryOutbox(redis);
       const stale = Date.now() - 2 * REDELIVER_AFTER_MS;
-      const [acking, failing, left] = ['acking', 'failing', 'left'].map(
-        (what) => `${crypto.randomUUID()}|${stale}|${what}`,
+      // Recorded by this instance (and made stale, as a stall would), and one by another.
+      const [acking, failing, released] = await Promise.all(
+        ['acking', 'failing', 'released'].map((what) => outbox.record([what])),
       );
-      await redis.zadd('delivery:outbox', stale, acking, stale, failing, stale, left);
-      outbox.published(acking);
-      outbox.published(failing);
+      const left = `${crypto.randomUUID()}|${stale}|left`;
+      await redis.zadd('delivery:outbox', 'XX', stale, acking, stale, failing, stale, released);
+      await redis.zadd('delivery:outbox', stale, left);
+      outbox.release(released); // its statement failed: whoever sweeps settles it
       const claimed = await outbox.claimStale(1000);
       expect(claimed).toContain(left);
+      expect(claimed).toContain(released);
       expect(claimed).not.toContain(acking);
       expect(claimed).not.toContain(failing);
       expect(Number(await redis.zscore('delivery:outbox', acking))).toBe(stale); // not renewed either
@@ -374,7 +447,7 @@ describe('messages: idempotency, sequencing, history (two instances)', () => {
       expect(await outbox.claimStale(1000)).toContain(failing);
       await outbox.ack(acking, redis);
       expect(await redis.zscore('delivery:outbox', acking)).toBeNull();
-      await redis.zrem('delivery:outbox', failing, left);
+      await redis.zrem('delivery:outbox', failing, left, released);
     } finally {
       gone.disconnect();
       await redis.quit();

@@ -25,8 +25,8 @@ return claimed`;
 
 /**
  * What makes "committed" imply "delivered live": before a batch of sends goes to PostgreSQL, its message ids
- * are recorded here; after the messages are published to the sockets, the entry is acknowledged — on the very
- * connection that published them, so Redis can only see the acknowledgement after the publication. An entry
+ * are recorded here; once Redis has answered the messages' publication (to the other instances), the entry is
+ * acknowledged, so an acknowledgement never clears messages that did not go out. An entry
  * left behind (the instance died, or stalled, between the commit and the publish) is published again by
  * another instance within about REDELIVER_AFTER_MS. An entry whose messages are not (yet) stored may belong to a
  * statement still queued in front of a stalled PostgreSQL: the sweeper fences it (send_fences) before it gives
@@ -36,20 +36,33 @@ return claimed`;
  */
 @Injectable()
 export class DeliveryOutbox {
-  /** Entries this instance has published and whose acknowledgement is on its way (see claimStale). */
-  private readonly acking = new Set<string>();
+  /**
+   * Entries this instance recorded and has not settled yet: their batch is being stored, published or
+   * acknowledged here (see claimStale). Each leaves by ack() or release().
+   */
+  private readonly ours = new Set<string>();
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async record(messageIds: string[]): Promise<string> {
-    const entry = `${randomUUID()}|${Date.now()}|${messageIds.join(',')}`;
-    await this.redis.zadd(OUTBOX, Date.now(), entry);
+    const now = Date.now();
+    const entry = `${randomUUID()}|${now}|${messageIds.join(',')}`;
+    this.ours.add(entry);
+    try {
+      await this.redis.zadd(OUTBOX, now, entry);
+    } catch (err) {
+      this.ours.delete(entry);
+      throw err;
+    }
     return entry;
   }
 
-  /** The entry's messages were published here; ack() follows (the gateway acknowledges in batches). */
-  published(entry: string): void {
-    this.acking.add(entry);
+  /**
+   * This instance will not publish the entry's messages (its statement failed, whether or not it committed):
+   * from now on any sweeper settles it, this instance's own included.
+   */
+  release(entry: string): void {
+    this.ours.delete(entry);
   }
 
   /** `via`: the connection that published the messages (the default client when nothing was published). */
@@ -58,21 +71,22 @@ export class DeliveryOutbox {
     try {
       if (list.length) await via.zrem(OUTBOX, ...list);
     } finally {
-      for (const entry of list) this.acking.delete(entry);
+      for (const entry of list) this.ours.delete(entry);
     }
   }
 
   /**
-   * Claims entries nobody acknowledged within REDELIVER_AFTER_MS, except those this instance published and is
-   * acknowledging: such an entry is late, not left behind. After a stall of this process (a long GC, a starved
-   * CPU) its entries are older than REDELIVER_AFTER_MS when the sweeper wakes up, and publishing them again
+   * Claims entries nobody acknowledged within REDELIVER_AFTER_MS, except this instance's own unsettled ones:
+   * such an entry is late, not left behind. After a stall of this process (a long GC, a starved CPU) its
+   * entries are older than REDELIVER_AFTER_MS when the sweeper wakes up — whether their statement's answer is
+   * still unread in a socket buffer or their acknowledgement has not gone out — and publishing them again
    * would deliver each of their messages twice to every recipient. They are taken at the moment the claim goes
-   * out, so one whose acknowledgement is answered before the claim is still left alone; once an
+   * out, so one settled before the claim is answered is still left alone; once a statement or an
    * acknowledgement has failed, the entry is claimable again (and claimed by the next sweep, its score being
    * older than REDELIVER_AFTER_MS by then).
    */
   async claimStale(limit = 20): Promise<string[]> {
-    const ours = [...this.acking];
+    const ours = [...this.ours];
     return (await this.redis.eval(
       CLAIM,
       1,

@@ -231,6 +231,7 @@ describe('SendBatcher', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(t.limiter.refund).toHaveBeenCalledWith(new Map([[ALICE, 2]]));
     expect(t.outbox.ack).not.toHaveBeenCalled(); // the commit may have happened: the sweeper decides
+    expect(t.outbox.release).toHaveBeenCalledWith('entry-1'); // any sweeper, this instance's own too
   });
 
   it('at most MAX_BATCH per statement; beyond MAX_WAITING waiting sends it refuses at once (503)', async () => {

@@ -197,8 +197,9 @@ export class SendBatcher {
       else await this.bestEffort(() => this.outbox.ack(entry));
       await this.bestEffort(() => this.rateLimiter.refund(refunds));
     } catch (err) {
-      // Whether the statement committed is unknown (a lost connection): the outbox entry stays, so anything
-      // that did commit is still published; the callers retry with the same clientMsgId and get replays.
+      // Whether the statement committed is unknown (a lost connection): the outbox entry stays, for a sweeper
+      // to publish whatever did commit; the callers retry with the same clientMsgId and get replays.
+      this.outbox.release(entry);
       for (const p of allowed) p.reject(err);
       // PostgreSQL is down or stalled: those waiting behind this batch would only wait for the same answer.
       if (isUnavailable(err)) for (const p of this.queue.splice(0)) p.reject(err);

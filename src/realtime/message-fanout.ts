@@ -107,10 +107,10 @@ export class MessageFanout {
     return users;
   }
 
-  publish(items: CreatedMessage[]): void {
+  /** Delivers here at once; resolves once Redis has taken the publication for the other instances. */
+  publish(items: CreatedMessage[]): Promise<unknown> {
     this.deliverHere(items);
-    // A failure is counted and logged by the connection (createRedisAdapter).
-    this.pub.publish(this.channel, this.selfPrefix + JSON.stringify(items)).catch(() => undefined);
+    return this.pub.publish(this.channel, this.selfPrefix + JSON.stringify(items));
   }
 
   /** One broadcast per message to its members' rooms: each socket once, whatever rooms it is in. */

@@ -180,7 +180,8 @@ export class RealtimeGateway
       this.logger.warn(`drain not finished within ${this.config.shutdownDrainMs} ms; closing anyway`);
     this.moving = true;
     clearInterval(this.expirySweep);
-    void this.delivery.stop();
+    // A sweep in progress publishes to this instance's sockets too: let it finish while they are still here.
+    await this.delivery.stop();
     if (this.server) {
       this.server.local.emit('server:shutdown', { reconnectAfterMs: 0 });
       // A client that reads the event and the close in one go may drop the event (socket.io-client hands
@@ -278,20 +279,26 @@ export class RealtimeGateway
   }
 
   /**
-   * Publishes committed messages, then acknowledges their outbox entry on the connection that published them:
-   * Redis sees the acknowledgement only after the publications, so an entry is never cleared for messages that
-   * did not go out (see DeliveryOutbox).
+   * Publishes committed messages, and acknowledges their outbox entry once Redis has answered the publication:
+   * an entry is never cleared for messages that did not go out (see DeliveryOutbox). Being sent after the
+   * publication on the same connection is not enough: while ioredis reconnects it fails and drops the commands
+   * it queued (every few attempts), while a later acknowledgement may still go through once Redis is back.
    */
   @OnAppEvent('messages.created')
   onMessagesCreated({ items, delivery }: MessagesCreatedEvent): void {
-    this.fanout?.publish(items);
-    if (!delivery || !this.pub) return; // not published: the sweeper's to settle
-    this.published.push(delivery);
-    this.outbox.published(delivery);
-    this.ackTimer ??= setTimeout(() => this.ackPublished(), ACK_EVERY_MS);
+    const publication = this.fanout?.publish(items);
+    if (!delivery) return;
+    if (!publication) return this.outbox.release(delivery); // not published here: a sweeper's to settle
+    publication.then(
+      () => {
+        this.published.push(delivery);
+        this.ackTimer ??= setTimeout(() => this.ackPublished(), ACK_EVERY_MS).unref();
+      },
+      () => this.outbox.release(delivery), // counted and logged by the connection (createRedisAdapter)
+    );
   }
 
-  /** After the publications, on their connection: Redis sees these only after it has seen the messages. */
+  /** Entries whose publications Redis has answered, acknowledged together. */
   private ackPublished(): void {
     this.ackTimer = undefined;
     const entries = this.published.splice(0);

@@ -13,7 +13,7 @@ export function createRedisAdapter(
   onPublishFailure: () => void,
 ): {
   adapter: ReturnType<typeof createAdapter>;
-  /** The connection broadcasts are published on (commands sent on it after a publish reach Redis after it). */
+  /** The connection broadcasts are published on. */
   pub: Redis;
   /** The subscriber connection (in pub/sub mode). */
   sub: Redis;
