@@ -20,8 +20,9 @@ export type RecentMessages = (userIds: string[], since: Date) => Promise<Created
  * in flight then, and the clock difference between this host and PostgreSQL's (createdAt is PostgreSQL's).
  */
 const CATCH_UP_MARGIN_MS = 5000;
-const CATCH_UP_ATTEMPTS = 5;
+/** A failed catch-up is tried again after 1 s, then 2, 4, ... up to this: until it has run (or stop()). */
 const CATCH_UP_RETRY_MS = 1000;
+const CATCH_UP_RETRY_MAX_MS = 30_000;
 
 /**
  * message:new, the hottest event, with one Redis publication per committed batch instead of one per message
@@ -43,6 +44,7 @@ export class MessageFanout {
   /** When the subscriber connection went away, until the catch-up after it is back has run. */
   private lostAt?: number;
   private catchingUp = false;
+  private stopped = false;
 
   constructor(
     private readonly server: AppServer,
@@ -76,10 +78,13 @@ export class MessageFanout {
     if (this.lostAt === undefined || this.catchingUp) return;
     this.catchingUp = true;
     try {
-      for (let attempt = 1; this.lostAt !== undefined && attempt <= CATCH_UP_ATTEMPTS; attempt++) {
+      // However long PostgreSQL stays away after Redis is back: the sockets here stay connected, so nothing
+      // else would tell their clients what they missed.
+      for (let attempt = 1; this.lostAt !== undefined && !this.stopped; attempt++) {
         const since: Date = new Date(this.lostAt - CATCH_UP_MARGIN_MS);
         try {
-          // ioredis re-subscribes by itself on reconnect; once this is answered, that has happened too.
+          // Once this is answered, the channel's publications reach this connection again (ioredis also
+          // re-subscribes by itself on reconnect, possibly after this: it emits 'ready' first).
           await this.sub.subscribe(this.channel);
           if (this.sub.status !== 'ready') return; // gone again: the next 'ready' starts over
           this.lostAt = undefined;
@@ -91,7 +96,8 @@ export class MessageFanout {
           // Back to the earliest loss not yet caught up (another gap may have begun meanwhile).
           this.lostAt = Math.min(this.lostAt ?? Infinity, since.getTime() + CATCH_UP_MARGIN_MS);
           this.logger.warn(`catch-up after a pub/sub gap failed (attempt ${attempt}): ${String(err)}`);
-          await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS));
+          const pause = Math.min(CATCH_UP_RETRY_MS * 2 ** (attempt - 1), CATCH_UP_RETRY_MAX_MS);
+          await new Promise((resolve) => setTimeout(resolve, pause).unref());
         }
       }
     } finally {
@@ -105,6 +111,11 @@ export class MessageFanout {
     for (const room of this.server.of('/').adapter.rooms.keys())
       if (room.startsWith(USER_ROOM_PREFIX)) users.push(room.slice(USER_ROOM_PREFIX.length));
     return users;
+  }
+
+  /** Ends catch-up retries (shutdown). */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** Delivers here at once; resolves once Redis has taken the publication for the other instances. */

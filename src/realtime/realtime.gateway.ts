@@ -203,6 +203,7 @@ export class RealtimeGateway
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.fanout?.stop();
     await this.closeAdapter?.();
   }
 
