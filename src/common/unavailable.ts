@@ -5,8 +5,9 @@ export const UNAVAILABLE_RETRY_AFTER_SEC = 2;
 
 // PostgreSQL SQLSTATEs that mean "the database is not serving you right now", not "your request is wrong":
 // connection exceptions (08), shutdowns and "cannot connect now" (57P0x), statement timeout / cancel (57014),
-// insufficient resources (53), and the read-only state of a failing-over server (25006).
-const PG_UNAVAILABLE = /^(08|53|57P0[1-4]|57014|25006)/;
+// insufficient resources (53), the read-only state of a failing-over server (25006), and a transaction that
+// lost a race with another (40001 serialization failure, 40P01 deadlock), for which retrying is the answer too.
+const PG_UNAVAILABLE = /^(08|53|57P0[1-4]|57014|25006|40001|40P01)/;
 const NODE_UNAVAILABLE = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
