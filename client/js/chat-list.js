@@ -2,7 +2,16 @@
 // search box over chats and people. Both lists follow the listbox pattern (listbox.js).
 import { $, h, reconcile } from './dom.js';
 import { onRender, invalidate } from './render.js';
-import { state, sortedChats, activityAt, nameOf, otherMemberId, isMuted, lastPending } from './state.js';
+import {
+  state,
+  sortedChats,
+  activityAt,
+  nameOf,
+  otherMemberId,
+  avatarIdOf,
+  isMuted,
+  lastPending,
+} from './state.js';
 import { avatarClass, initials, listTime, systemText } from './format.js';
 import { listbox, setRoving, focusFirstOption } from './listbox.js';
 import { describeError } from './errors.js';
@@ -19,7 +28,7 @@ export function avatarFor(chat) {
   const online = other?.online === true && state.connection === 'online';
   return h(
     'span',
-    { class: `${avatarClass(chat.id)}${online ? ' online' : ''}`, 'aria-hidden': 'true' },
+    { class: `${avatarClass(avatarIdOf(chat))}${online ? ' online' : ''}`, 'aria-hidden': 'true' },
     chat.type === 'saved' ? icon('bookmark') : initials(chat.title),
   );
 }

@@ -9,6 +9,7 @@ import {
   sortedMessages,
   nameOf,
   otherMemberId,
+  avatarIdOf,
   memberCount,
   isGroup,
   isMuted,
@@ -205,7 +206,7 @@ function renderHeader() {
   $('chat-title').textContent = title;
   $('chat-status').textContent = chat ? statusLine(chat) : '';
   const av = $('chat-avatar');
-  av.className = chat ? avatarClass(chat.id) : 'avatar';
+  av.className = chat ? avatarClass(avatarIdOf(chat)) : 'avatar';
   if (chat?.type === 'saved') av.replaceChildren(icon('bookmark'));
   else av.textContent = initials(title);
   const mute = $('mute-toggle');

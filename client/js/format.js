@@ -6,7 +6,7 @@ const startOfDay = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).g
 const daysAgo = (date, now) => Math.round((startOfDay(now) - startOfDay(date)) / DAY_MS);
 
 export const clockTime = (iso) =>
-  new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  new Date(iso).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
 
 /** Chat list: "14:05" today, "Tue" this week, "3 Mar" this year, else a short date. */
 export function listTime(iso, now = new Date()) {

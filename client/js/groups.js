@@ -13,6 +13,7 @@ import {
   isMuted,
   supportsMute,
   otherMemberId,
+  avatarIdOf,
 } from './state.js';
 import * as sync from './sync.js';
 import { ApiError, describeError, fieldErrors } from './errors.js';
@@ -233,7 +234,7 @@ function renderInfo() {
   const manager = group && canManage(chat);
   $('info-title').textContent = chat.title;
   const av = $('info-avatar');
-  av.className = avatarClass(chat.id);
+  av.className = avatarClass(avatarIdOf(chat));
   if (chat.type === 'saved') av.replaceChildren(icon('bookmark'));
   else av.textContent = initials(chat.title);
   const other = state.users.get(otherMemberId(chat));

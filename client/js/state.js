@@ -89,6 +89,13 @@ export const isGroup = (chat) => chat?.type === 'group';
 export const membersOf = (chat) => chat?.members ?? [];
 export const otherMemberId = (chat) =>
   chat?.type === 'direct' ? membersOf(chat).find((m) => m.userId !== state.me.id)?.userId : undefined;
+/** Whose colour a chat's avatar has: the other person's in a direct chat, yours for saved messages. */
+export const avatarIdOf = (chat) =>
+  chat?.type === 'direct'
+    ? (otherMemberId(chat) ?? chat.id)
+    : chat?.type === 'saved'
+      ? state.me.id
+      : chat?.id;
 export const memberCount = (chat) => chat.memberCount ?? membersOf(chat).length;
 export const myRole = (chat) =>
   membersOf(chat).find((m) => m.userId === state.me.id)?.role ?? state.myRoles.get(chat?.id) ?? null;
