@@ -5,6 +5,7 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { TEST_JWT_SECRET, twoInstances } from './support/app';
 import { Api, registerUser, uniqueName } from './support/http';
+import { connectSocket } from './support/sockets';
 
 describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () => {
   const env = twoInstances();
@@ -202,14 +203,20 @@ describe('accounts and sessions (two instances, real PostgreSQL + Redis)', () =>
       { algorithm: 'HS512' },
     );
     // Signed with the secret as a string, as tokens were before the key became a KeyObject: still good.
-    const valid = new JwtService({ secret: TEST_JWT_SECRET }).sign({ sub: user.id, sid: claims.sid });
+    const valid = new JwtService({ secret: TEST_JWT_SECRET }).sign(
+      { sub: user.id, sid: claims.sid },
+      { expiresIn: '5m' },
+    );
+    // The right secret, but no expiry: such a token would never end (every token the server signs expires).
+    const endless = new JwtService({ secret: TEST_JWT_SECRET }).sign({ sub: user.id, sid: claims.sid });
 
     expect((await env.apiA.as(valid).get('/users/me')).status).toBe(200);
-    for (const token of [tampered, expired, foreign, otherAlgorithm, 'garbage']) {
+    for (const token of [tampered, expired, foreign, otherAlgorithm, endless, 'garbage']) {
       const res = await env.apiB.as(token).get('/users/me');
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHORIZED');
     }
+    await expect(connectSocket(env.a.url, endless)).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     expect((await env.apiB.get('/users/me')).status).toBe(401);
   });
 

@@ -17,7 +17,10 @@ describe('realtime delivery across two instances', () => {
       { algorithm: 'HS512' },
     );
     await expect(connectSocket(env.a.url, hs512)).rejects.toThrow(/Unauthorized/);
-    const hs256 = new JwtService({ secret: TEST_JWT_SECRET }).sign({ sub: user.id, sid });
+    const hs256 = new JwtService({ secret: TEST_JWT_SECRET }).sign(
+      { sub: user.id, sid },
+      { expiresIn: '5m' },
+    );
     (await connectSocket(env.a.url, hs256)).close();
     await user.api.post('/auth/logout');
     await expect(connectSocket(env.b.url, user.accessToken)).rejects.toThrow(/Unauthorized/);

@@ -176,11 +176,19 @@ describe('login limits that protect, not lock out', () => {
     const alice = await registerUser(env.apiA, 'alice');
     const attacker = new Api(env.a.url).fromAddress('127.0.0.31');
     const guess = (api: Api, login: string) => api.post('/auth/login', { login, password: 'wrong-guess-99' });
-    // Username and email share one budget.
+    // One budget per login name as typed (case aside): a locked username says nothing about which email is
+    // the same account's, and an unknown name is counted the same way.
     const statuses = [];
-    for (const login of [alice.username, alice.email, alice.username.toUpperCase(), alice.email])
+    for (const login of [alice.username, alice.username.toUpperCase(), ` ${alice.username}`, alice.username])
       statuses.push((await guess(attacker, login)).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
+    const ghost = 'ghost-nobody';
+    const probes = [];
+    for (const login of [alice.email, `${ghost}@example.com`])
+      probes.push((await guess(attacker, login)).status);
+    for (let i = 0; i < 3; i++) probes.push((await guess(attacker, ghost)).status);
+    expect(probes).toEqual([401, 401, 401, 401, 401]); // the email of a locked account reads like any other
+    expect((await guess(attacker, ghost)).status).toBe(429); // and an unknown name locks like a real one
     expect(
       (await attacker.post('/auth/login', { login: alice.username, password: alice.password })).status,
     ).toBe(429);

@@ -97,8 +97,8 @@ export class AuthController {
     summary: 'Log in (start a session)',
     description:
       'By email or username and password. Every login is a session of its own (one per device), listed by ' +
-      'GET /auth/sessions. Failed logins are limited per account and client IP, and per account from anywhere ' +
-      '(counted like real accounts for unknown logins, so the limits reveal nothing).',
+      'GET /auth/sessions. Failed logins are limited per login name (the username or email as typed) and ' +
+      'client IP, and per login name from anywhere: known or not, so the limits reveal nothing.',
     public: true,
     errors: [
       'INVALID_CREDENTIALS',

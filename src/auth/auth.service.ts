@@ -59,10 +59,9 @@ export class AuthService {
 
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResponseDto> {
     const user = await this.users.findForLogin(dto.login);
-    const succeeded = await this.loginLimiter.reserve(
-      user?.id ?? `login:${dto.login.trim().toLowerCase()}`,
-      client.ip,
-    );
+    // Budgets per login name as typed, known or not: one per account (username and email together) would
+    // tell which email belongs to which username (lock one, try the other), and emails are private.
+    const succeeded = await this.loginLimiter.reserve(`login:${dto.login.trim().toLowerCase()}`, client.ip);
     const ok = await bcrypt.compare(dto.password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !ok) throw INVALID_CREDENTIALS();
     await succeeded();
@@ -109,8 +108,11 @@ export class AuthService {
   }
 
   /** The one access-token check, for REST (via passport-jwt) and Socket.IO handshakes alike. */
-  async validatePayload(payload: Partial<AccessTokenPayload>): Promise<AuthUser> {
+  async validatePayload(payload: Partial<AccessTokenPayload> & { exp?: unknown }): Promise<AuthUser> {
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw unauthorized();
+    // Every token this server signs expires; one without exp (only the secret's holder could make one) would
+    // never end, and a socket opened with it would never be closed for expiry.
+    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) throw unauthorized();
     if (!(await this.sessions.isActive(payload.sid, payload.sub))) throw unauthorized();
     return { userId: payload.sub, sessionId: payload.sid };
   }

@@ -7,11 +7,12 @@ import { RateLimiter } from '../redis/rate-limiter';
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 
 /**
- * Failed-login budgets in the way OWASP recommends: per (account, client IP), so a stranger guessing from
- * elsewhere cannot lock the owner out, plus a higher ceiling per account from all addresses together against
+ * Failed-login budgets in the way OWASP recommends: per (login name, client IP), so a stranger guessing from
+ * elsewhere cannot lock the owner out, plus a higher ceiling per login name from all addresses together against
  * distributed guessing. (Every auth request also counts against the per-IP limit, in the guard.) A unit is
  * taken before the password is checked, so concurrent guesses cannot overrun the budget, and given back when
- * the login succeeds. An unknown login is counted like a real account, so the limits reveal nothing.
+ * the login succeeds. The login name is what was typed (a username and an email are two names), known or not,
+ * so the limits reveal nothing: neither whether an account exists nor which email is whose.
  */
 @Injectable()
 export class LoginLimiter {
@@ -21,9 +22,9 @@ export class LoginLimiter {
   ) {}
 
   /** Reserves one failure for this attempt; 429 when a budget is spent. Returns what to call on success. */
-  async reserve(account: string, ip: string): Promise<() => Promise<void>> {
-    const perAccountIp = `login-fail:${account}:ip:${ip}`;
-    const perAccount = `login-fail:${account}`;
+  async reserve(loginName: string, ip: string): Promise<() => Promise<void>> {
+    const perAccountIp = `login-fail:${loginName}:ip:${ip}`;
+    const perAccount = `login-fail:${loginName}`;
     const wait = await this.limiter.take(
       [
         { key: perAccountIp, limit: this.config.throttle.loginFailuresPerAccountIp },

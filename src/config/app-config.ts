@@ -18,7 +18,7 @@ export interface AppConfig {
   throttle: {
     authPerMinute: number;
     sendPer10s: number;
-    /** Failed logins per account and client IP, and per account from anywhere, per LOGIN_WINDOW. */
+    /** Failed logins per login name and client IP, and per login name from anywhere, per LOGIN_WINDOW. */
     loginFailuresPerAccountIp: number;
     loginFailuresPerAccount: number;
   };
