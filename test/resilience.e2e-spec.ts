@@ -9,6 +9,9 @@ import { CuttableProxy } from './support/cuttable-proxy';
 import { Api, registerUser } from './support/http';
 import { freePort, Proc, waitForHttp } from './support/processes';
 import { connectSocket } from './support/sockets';
+import { createServer } from 'http';
+import { Server } from 'socket.io';
+import { createRedisAdapter } from '../src/realtime/redis-adapter';
 
 const ENTRY = join(__dirname, '..', 'dist', 'main.js');
 
@@ -121,6 +124,31 @@ describe('an API instance while Redis stalls past the command timeout', () => {
       warn.mockRestore();
       proxy.resume();
       await app.close();
+      await proxy.cut();
+    }
+  });
+});
+
+describe('the Socket.IO adapter while Redis is away', () => {
+  // Jest fails a test on an unhandled rejection: the adapter drops its (un)subscribe promises.
+  it('closing it (SIGTERM during an outage) logs the failed unsubscriptions, none as an unhandled rejection', async () => {
+    const { proxy, url: viaProxy } = await CuttableProxy.forService(process.env.TEST_REDIS_URL!, 6379);
+    const redis = createRedisAdapter(viaProxy, 'close-test', () => undefined);
+    const server = new Server(createServer());
+    server.adapter(redis.adapter);
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      await redis.sub.subscribe('ready-check'); // connected and subscribed
+      proxy.stall();
+      await server.close();
+      await new Promise((resolve) => setTimeout(resolve, REDIS_COMMAND_TIMEOUT_MS + 500));
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(/^Socket\.IO p?unsubscribe failed: Error: Command timed out$/),
+      );
+    } finally {
+      warn.mockRestore();
+      proxy.resume();
+      await redis.close();
       await proxy.cut();
     }
   });

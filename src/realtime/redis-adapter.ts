@@ -23,6 +23,10 @@ export function createRedisAdapter(
   const pub = createRedisClient(redisUrl, { connectionName: `socket.io-pub:${name}` });
   const sub = createRedisClient(redisUrl, { connectionName: `socket.io-sub:${name}` });
   catchFailedPublications(pub, onPublishFailure);
+  // The adapter drops the promises of its (un)subscriptions too (at start and at close): a Redis that is away
+  // at that moment is logged once here, not an unhandled rejection each. Our own callers still see the error.
+  for (const method of ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'] as const)
+    attachHandler(sub, method, (err) => logger.warn(`Socket.IO ${method} failed: ${String(err)}`));
   return {
     adapter: createAdapter(pub, sub, { key: socketIoChannelKey(redisUrl) }),
     pub,
@@ -53,17 +57,21 @@ function catchFailedPublications(pub: Redis, count: () => void): void {
     );
     failed = 0;
   };
-  const publish = pub.publish.bind(pub) as (...args: unknown[]) => Promise<number>;
-  const onFailure = (err: unknown) => {
+  attachHandler(pub, 'publish', (err) => {
     count();
     lastError = String(err);
     if (failed++ === 0) setTimeout(flush, FAILURE_LOG_EVERY_MS).unref();
-  };
-  Object.defineProperty(pub, 'publish', {
+  });
+}
+
+/** Every promise `client[method]` returns gets `onFailure` attached; the caller gets the same promise. */
+function attachHandler(client: Redis, method: keyof Redis, onFailure: (err: unknown) => void): void {
+  const original = (client[method] as (...args: unknown[]) => Promise<unknown>).bind(client);
+  Object.defineProperty(client, method, {
     configurable: true,
     writable: true,
     value: (...args: unknown[]) => {
-      const sent = publish(...args);
+      const sent = original(...args);
       sent.catch(onFailure);
       return sent;
     },
