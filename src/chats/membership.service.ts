@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { VersionedCache } from '../redis/versioned-cache';
+import { MAX_TTL_MS, VersionedCache } from '../redis/versioned-cache';
 import { ChatsRepository, Member } from './chats.repository';
 
-const TTL_MS = 5 * 60_000;
+const TTL_MS = MAX_TTL_MS;
 const cacheKey = (chatId: string) => `chat-members:${chatId}`;
 
 /** Who is in a chat: asked on every read mark, typing, history page and fan-out, so cached (see VersionedCache). */

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
-import { VersionedCache } from '../redis/versioned-cache';
+import { MAX_TTL_MS, VersionedCache } from '../redis/versioned-cache';
 import { GroupInvites, UserEntity } from './user.entity';
 import { NewUser, UsersRepository } from './users.repository';
 
-const PROFILE_TTL_MS = 5 * 60_000;
+const PROFILE_TTL_MS = MAX_TTL_MS;
 const profileKey = (id: string) => `user-profile:${id}`;
 
 /** Accounts: creation, lookup for login, the cached profile row, "last seen". */
