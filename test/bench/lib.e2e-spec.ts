@@ -125,7 +125,7 @@ describe("send phases from the app's /metrics", () => {
     });
   });
 
-  it('says nothing when no batch ran, or the server has no such metrics (the baseline)', () => {
+  it('says nothing when no batch ran, or the server has no such metrics', () => {
     const same = sendCounters(exposition(10, 30, { queued: 0.01, redis: 0.02, statement: 0.05 }));
     expect(sendPhasesBetween(same, same)).toBeUndefined();
     expect(sendPhasesBetween(new Map(), sendCounters('messages_sent_total 1'))).toBeUndefined();
