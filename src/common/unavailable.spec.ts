@@ -1,6 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import { AppError } from './app-error';
-import { isUnavailable, UnavailableError } from './unavailable';
+import { isLostRace, isUnavailable, UnavailableError } from './unavailable';
 
 const pgError = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
 
@@ -24,4 +24,11 @@ describe('isUnavailable: an outage or a lost race (503, retry) rather than a bug
     ['an answer to the client', new AppError('NOT_A_MEMBER', 'no')],
     ['a plain bug', new TypeError('x is undefined')],
   ])('%s: no', (_what, err) => expect(isUnavailable(err)).toBe(false));
+
+  it('tells a lost race (deadlock, serialization failure) from an outage', () => {
+    expect(isLostRace(pgError('40P01'))).toBe(true);
+    expect(isLostRace(new QueryFailedError('UPDATE', [], pgError('40001')))).toBe(true);
+    expect(isLostRace(pgError('57P01'))).toBe(false);
+    expect(isLostRace(new Error('Command timed out'))).toBe(false);
+  });
 });

@@ -48,3 +48,10 @@ export function isUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** A deadlock or serialization failure: this transaction lost a race, the database itself is fine. */
+export function isLostRace(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 4; e = e.cause ?? e.driverError, depth++)
+    if (e.code === '40001' || e.code === '40P01') return true;
+  return false;
+}

@@ -56,8 +56,7 @@ export class GroupsService {
         line: await say(chatId, { event: 'group_created', actorId: creatorId, name }),
       };
     });
-    await this.announce(group.chatId, 'new', [creatorId, ...others]);
-    await this.publish(line);
+    await this.afterCommit(line, () => this.announce(group.chatId, 'new', [creatorId, ...others]));
     return this.toDto(group);
   }
 
@@ -84,8 +83,7 @@ export class GroupsService {
         line: await say(locked.chatId, { event: 'group_renamed', actorId: userId, name }),
       };
     });
-    await this.announce(group.chatId, 'updated');
-    await this.publish(line);
+    await this.afterCommit(line, () => this.announce(group.chatId, 'updated'));
     return this.toDto(group);
   }
 
@@ -106,7 +104,8 @@ export class GroupsService {
       const event: SystemEvent = { event: 'members_added', actorId: userId, userIds: newcomers };
       return { group: locked, added: newcomers, line: await say(locked.chatId, event) };
     });
-    if (added.length) {
+    await this.afterCommit(line, async () => {
+      if (!added.length) return;
       await this.membership.invalidate(group.chatId);
       const everyone = await this.membership.memberIds(group.chatId);
       await this.announce(group.chatId, 'new', added);
@@ -115,8 +114,7 @@ export class GroupsService {
         'updated',
         everyone.filter((id) => !added.includes(id)),
       );
-    }
-    await this.publish(line);
+    });
     return this.toDto(group);
   }
 
@@ -140,10 +138,11 @@ export class GroupsService {
           : { event: 'member_removed', actorId: userId, userIds: [targetId] };
       return { group: locked, line: await say(locked.chatId, event) };
     });
-    await this.membership.invalidate(group.chatId);
-    this.events.emit('chat.removed', { chatId: group.chatId, userIds: [targetId] });
-    await this.announce(group.chatId, 'updated');
-    await this.publish(line);
+    await this.afterCommit(line, async () => {
+      await this.membership.invalidate(group.chatId);
+      this.events.emit('chat.removed', { chatId: group.chatId, userIds: [targetId] });
+      await this.announce(group.chatId, 'updated');
+    });
   }
 
   /** The owner makes a member an admin or back. */
@@ -217,8 +216,23 @@ export class GroupsService {
       if (!result.line) await this.outbox.ack(entry);
       return result;
     } catch (err) {
-      // A refusal stored nothing; after an outage the commit may have happened (the sweeper settles it).
+      // A refusal stored nothing; after an outage the commit may have happened: any sweeper settles it.
       if (!isUnavailable(err)) await this.outbox.ack(entry).catch(() => undefined);
+      else this.outbox.release(entry);
+      throw err;
+    }
+  }
+
+  /**
+   * What follows a committed change (cache, chat events), then the service message's publication. If either
+   * fails before the message is handed to the gateway, its outbox entry goes to the sweepers, which publish it.
+   */
+  private async afterCommit(line: ServiceLine | undefined, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+      await this.publish(line);
+    } catch (err) {
+      if (line) this.outbox.release(line.entry);
       throw err;
     }
   }

@@ -222,6 +222,14 @@ describe('SendBatcher', () => {
     expect(t.limiter.refund).toHaveBeenCalledWith(new Map([[ALICE, 1]]));
   });
 
+  it('the rate limit failing while the outbox record went through: the entry is cleared, nothing was stored', async () => {
+    const t = setup();
+    t.limiter.take.mockRejectedValueOnce(new Error('Command timed out'));
+    await expect(t.batcher.submit(send(chat(1), 'x'))).rejects.toThrow('Command timed out');
+    expect(t.repo.insertBatch).not.toHaveBeenCalled();
+    expect(t.outbox.ack).toHaveBeenCalledWith('entry-1');
+  });
+
   it('a failing statement fails every caller of the batch, refunds them, and leaves the outbox entry', async () => {
     const t = setup();
     t.repo.insertBatch.mockRejectedValueOnce(new Error('Connection terminated'));

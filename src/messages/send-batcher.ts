@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { AppError } from '../common/app-error';
-import { isUnavailable } from '../common/unavailable';
+import { isLostRace, isUnavailable } from '../common/unavailable';
 import { EventBus } from '../common/events';
 import { Metrics } from '../common/metrics';
 import { SEND_POOL_SIZE } from '../database/typeorm-options';
@@ -155,6 +155,8 @@ export class SendBatcher {
         const granted = new Map([...taken.value].map(([sender, g]) => [sender, g.granted]));
         await this.bestEffort(() => this.rateLimiter.refund(granted));
       }
+      // Recorded, but its batch never reached PostgreSQL: nothing to publish.
+      if (recorded.status === 'fulfilled') await this.bestEffort(() => this.outbox.ack(recorded.value));
       return;
     }
     const grants = taken.value;
@@ -202,7 +204,7 @@ export class SendBatcher {
       this.outbox.release(entry);
       for (const p of allowed) p.reject(err);
       // PostgreSQL is down or stalled: those waiting behind this batch would only wait for the same answer.
-      if (isUnavailable(err)) for (const p of this.queue.splice(0)) p.reject(err);
+      if (isUnavailable(err) && !isLostRace(err)) for (const p of this.queue.splice(0)) p.reject(err);
       await this.bestEffort(() => this.rateLimiter.refund(countBySender(allowed)));
     }
   }
@@ -229,7 +231,9 @@ export class SendBatcher {
         if (attempt === STORE_ATTEMPTS)
           throw new AppError(
             'SERVICE_UNAVAILABLE',
-            'This chat is changing fast; retry shortly',
+            err instanceof MembershipChangedError
+              ? 'A chat of this batch kept changing its members; retry shortly'
+              : 'The same message is being stored elsewhere; retry shortly',
             undefined,
             1,
           );
