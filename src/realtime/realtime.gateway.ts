@@ -52,6 +52,9 @@ type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerE
 /** Published batches are acknowledged to the outbox together, this often (far below REDELIVER_AFTER_MS). */
 const ACK_EVERY_MS = 100;
 
+/** At shutdown, how long a running redelivery sweep, then unanswered publications, are waited for. */
+const SWEEP_GRACE_MS = 2000;
+
 /** After SIGTERM, how long readiness says 503 while everything is still served. */
 const READINESS_GRACE_MS = 1000;
 
@@ -88,6 +91,8 @@ export class RealtimeGateway
   private moving = false;
   /** Outbox entries published and not yet acknowledged (one ZREM for all of them, every ACK_EVERY_MS). */
   private published: string[] = [];
+  /** Fan-out publications not yet answered by Redis (shutdown waits for them before the last ack). */
+  private readonly publishing = new Set<Promise<void>>();
   private ackTimer?: NodeJS.Timeout;
   private readonly endedSessions = new Map<string, number>();
 
@@ -180,8 +185,9 @@ export class RealtimeGateway
       this.logger.warn(`drain not finished within ${this.config.shutdownDrainMs} ms; closing anyway`);
     this.moving = true;
     clearInterval(this.expirySweep);
-    // A sweep in progress publishes to this instance's sockets too: let it finish while they are still here.
-    await this.delivery.stop();
+    // A sweep in progress publishes to this instance's sockets too: let it finish while they are still here
+    // (for a while: a slow PostgreSQL must not keep clients from being told to move).
+    await Promise.race([this.delivery.stop(), sleep(SWEEP_GRACE_MS)]);
     if (this.server) {
       this.server.local.emit('server:shutdown', { reconnectAfterMs: 0 });
       // A client that reads the event and the close in one go may drop the event (socket.io-client hands
@@ -197,6 +203,8 @@ export class RealtimeGateway
     // What is left of this instance in presence is swept once its heartbeat is stale; the clients that moved
     // are online elsewhere by then, so nobody flickers offline.
     this.presence.stop();
+    // Publications still unanswered are acknowledged with the rest once Redis answers them (for a while).
+    await Promise.race([Promise.allSettled(this.publishing), sleep(SWEEP_GRACE_MS)]);
     clearTimeout(this.ackTimer);
     this.ackPublished();
     await this.server?.close();
@@ -290,13 +298,15 @@ export class RealtimeGateway
     const publication = this.fanout?.publish(items);
     if (!delivery) return;
     if (!publication) return this.outbox.release(delivery); // not published here: a sweeper's to settle
-    publication.then(
+    const settled = publication.then(
       () => {
         this.published.push(delivery);
         this.ackTimer ??= setTimeout(() => this.ackPublished(), ACK_EVERY_MS).unref();
       },
       () => this.outbox.release(delivery), // counted and logged by the connection (createRedisAdapter)
     );
+    this.publishing.add(settled);
+    void settled.finally(() => this.publishing.delete(settled));
   }
 
   /** Entries whose publications Redis has answered, acknowledged together. */
@@ -362,7 +372,6 @@ export class RealtimeGateway
     target.emit(event, ...args);
   }
 
-  /** Runs a handler and acknowledges with its result or error (counted and timed); nothing escapes to the socket. */
   /**
    * Binds a client event: the payload is its first argument and the ack its last, as Socket.IO passes a callback,
    * so an event sent with extra arguments is still answered (they are ignored).
@@ -379,6 +388,7 @@ export class RealtimeGateway
     });
   }
 
+  /** Runs a handler and acknowledges with its result or error (counted and timed); nothing escapes to the socket. */
   private reply<T>(
     event: keyof ClientToServerEvents,
     ack: ((reply: Ack<T>) => void) | undefined,
