@@ -106,8 +106,8 @@ export class AuthController {
         code: 'RATE_LIMITED',
         when:
           'too many attempts from this client IP in a minute (THROTTLE_AUTH_PER_MINUTE), or too many failed ' +
-          'logins for this account in 15 minutes',
-        message: 'Too many failed logins for this account; try again later',
+          'logins with this login name in 15 minutes',
+        message: 'Too many failed logins with this name; try again later',
       },
     ],
   })

@@ -35,7 +35,7 @@ export class LoginLimiter {
     if (wait !== null) {
       throw new AppError(
         'RATE_LIMITED',
-        'Too many failed logins for this account; try again later',
+        'Too many failed logins with this name; try again later',
         undefined,
         wait,
       );

@@ -45,7 +45,7 @@ export class Metrics {
   });
   readonly sendBatchSize = new Histogram({
     name: 'send_batch_size',
-    help: 'Sends stored per batch (group commit: one statement and one commit per batch).',
+    help: 'Sends per batch, rate-limited ones included (group commit: one statement and one commit per batch).',
     buckets: [1, 2, 4, 8, 16, 32, 64, 128],
     registers: [this.registry],
   });

@@ -27,7 +27,7 @@ function invalid(details: FieldError[]): AppError {
 }
 
 /**
- * What no field may hold, checked on every body, query, route parameter and socket payload before anything
+ * What no field may hold, checked on every body, query and route parameter before anything
  * else reads it: a NUL character (PostgreSQL text cannot store one, so it would fail deep inside a query), a key
  * named like a property every object inherits (__proto__, constructor, toString, ...) and nesting deeper than
  * MAX_INPUT_DEPTH (the recursive transform would overflow the stack). Iterative, so the

@@ -9,7 +9,7 @@ export const REDELIVER_AFTER_MS = 1500;
 
 // Claims up to ARGV[3] entries older than ARGV[2] ms (ARGV[1] = now) by renewing their score: another sweeper
 // sees them again only if this one also dies before acknowledging them. ARGV[4..] are left alone (neither
-// returned nor renewed): the caller's own entries whose acknowledgement is on its way.
+// returned nor renewed): the caller's own unsettled entries (being stored, published or acknowledged).
 const CLAIM = `
 local skip = {}
 for i = 4, #ARGV do skip[ARGV[i]] = true end

@@ -30,4 +30,26 @@ describe('VersionedCache.invalidate when Redis fails to take it', () => {
       jest.useRealTimers();
     }
   });
+
+  it('one round at a time: a round waiting for a slow Redis is not joined by another each second', async () => {
+    jest.useFakeTimers();
+    try {
+      let answer!: () => void;
+      const incr = jest
+        .fn()
+        .mockRejectedValueOnce(new Error('Command timed out'))
+        .mockImplementationOnce(() => new Promise<void>((resolve) => (answer = resolve)))
+        .mockResolvedValue(1);
+      const cache = new VersionedCache({ del: jest.fn() } as unknown as Cache, { incr } as unknown as Redis);
+      await cache.invalidate('k');
+      await jest.advanceTimersByTimeAsync(5000); // the round from 1 s waits; 2, 3, 4 and 5 s start none
+      expect(incr).toHaveBeenCalledTimes(2);
+      answer();
+      await jest.advanceTimersByTimeAsync(3000);
+      expect(incr).toHaveBeenCalledTimes(2); // that round succeeded: nothing pending
+      cache.onModuleDestroy();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

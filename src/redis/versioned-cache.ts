@@ -24,6 +24,7 @@ export class VersionedCache implements OnModuleDestroy {
   /** Keys whose invalidation failed, with when it first did. */
   private readonly pending = new Map<string, number>();
   private retryTimer?: NodeJS.Timeout;
+  private retrying = false;
 
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
@@ -48,12 +49,11 @@ export class VersionedCache implements OnModuleDestroy {
     return value;
   }
 
-  /** Call after the change is committed. */
   /**
    * Call after the change is committed. If Redis fails to take it (away, or too slow), the change stands all the
    * same, so this does not fail its caller (who still has events to send for it): the invalidation is tried
-   * again every RETRY_EVERY_MS until it succeeds, and no copy from before the change is read for longer than
-   * that once Redis answers again (while it does not, nothing is read from the cache either).
+   * again, all pending keys in one round every RETRY_EVERY_MS, until it succeeds. A reader may get the copy from
+   * before the change until then (and not at all while Redis is away).
    */
   async invalidate(key: string): Promise<void> {
     try {
@@ -71,6 +71,16 @@ export class VersionedCache implements OnModuleDestroy {
   }
 
   private async retry(): Promise<void> {
+    if (this.retrying) return; // a round still waiting for a slow Redis: no second one beside it
+    this.retrying = true;
+    try {
+      await this.retryRound();
+    } finally {
+      this.retrying = false;
+    }
+  }
+
+  private async retryRound(): Promise<void> {
     for (const [key, since] of [...this.pending]) {
       try {
         await this.bump(key);
