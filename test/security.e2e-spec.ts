@@ -435,6 +435,27 @@ describe('bad input is a 400 naming the field, never a 500', () => {
 describe('limits on the cheap floods', () => {
   const env = twoInstances();
 
+  it('putting people into groups is limited per user: the 31st call in a minute is a 429 with Retry-After', async () => {
+    const [spammer, victim] = await Promise.all(['spam', 'vic'].map((p) => registerUser(env.apiA, p)));
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++)
+      statuses.push(
+        (await spammer.api.post('/groups', { name: `Spam ${i}`, memberIds: [victim.id] })).status,
+      );
+    expect(statuses.every((s) => s === 201)).toBe(true);
+    const over = await env.apiB
+      .as(spammer.accessToken)
+      .post('/groups', { name: 'Spam 31', memberIds: [victim.id] });
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('RATE_LIMITED');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A group of one's own is not an invitation: still allowed.
+    expect((await spammer.api.post('/groups', { name: 'Mine', memberIds: [] })).status).toBe(201);
+    expect(
+      (await victim.api.get('/chats')).body.filter((c: { type: string }) => c.type === 'group'),
+    ).toHaveLength(30);
+  });
+
   it('typing alternating true/false is throttled per socket and chat', async () => {
     const alice = await registerUser(env.apiA, 'alice');
     const bob = await registerUser(env.apiA, 'bob');

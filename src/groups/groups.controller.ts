@@ -6,13 +6,18 @@ import { IdParam } from '../common/ids';
 import { PageQueryDto } from '../common/page-query.dto';
 import { ChatMembersPageDto } from '../inbox/dto/chat.dto';
 import { AddMembersDto, CreateGroupDto, GroupDto, GroupNameDto, SetRoleDto } from './dto/group.dto';
-import { GroupsService } from './groups.service';
+import { GROUP_INVITES_PER_MINUTE, GroupsService } from './groups.service';
 
 const unknownUsers = {
   code: 'USER_NOT_FOUND',
   when: 'some of the ids are not accounts; `details.userIds` names them',
   message: 'Unknown user',
   details: { userIds: [EXAMPLE.carolId] },
+} as const;
+const invitesLimited = {
+  code: 'RATE_LIMITED',
+  when: `more than ${GROUP_INVITES_PER_MINUTE} calls a minute that put other people into groups`,
+  message: 'Adding people to groups too fast; try again shortly',
 } as const;
 const notInGroup = { code: 'NOT_A_MEMBER', message: 'You are not a member of this group' } as const;
 const managersOnly = {
@@ -33,7 +38,7 @@ export class GroupsController {
       'The creator is always a member, with role `owner`; `memberIds` (at most 100 per request; duplicates and ' +
       'your own id are ignored) join as `member`. Bigger groups grow by POST /groups/{id}/members. Every member ' +
       'gets `chat:new`, and the history starts with a service message (`group_created`).',
-    errors: [unknownUsers, 'GROUP_INVITE_FORBIDDEN', 'GROUP_FULL'],
+    errors: [unknownUsers, 'GROUP_INVITE_FORBIDDEN', 'GROUP_FULL', invitesLimited],
   })
   @ApiCreatedResponse({ type: GroupDto, description: 'The creator is the owner' })
   create(@CurrentUser() auth: AuthUser, @Body() dto: CreateGroupDto): Promise<GroupDto> {
@@ -94,6 +99,7 @@ export class GroupsController {
       'GROUP_INVITE_FORBIDDEN',
       'GROUP_NOT_FOUND',
       'GROUP_FULL',
+      invitesLimited,
     ],
   })
   @ApiOkResponse({ type: GroupDto, description: 'The group with its new members' })

@@ -18,6 +18,7 @@ import '../messages/messages.events';
 import { Message, MessagesRepository } from '../messages/messages.repository';
 import { UsersService } from '../users/users.service';
 import { ChatMembersPageDto } from '../inbox/dto/chat.dto';
+import { RateLimiter } from '../redis/rate-limiter';
 import { GroupDto } from './dto/group.dto';
 import { Group, GroupsRepository } from './groups.repository';
 
@@ -39,13 +40,33 @@ export class GroupsService {
     private readonly events: EventBus,
     private readonly messages: MessagesRepository,
     private readonly outbox: DeliveryOutbox,
+    private readonly limiter: RateLimiter,
   ) {}
+
+  /**
+   * Putting people into groups is bounded per user (GROUP_INVITES_PER_MINUTE calls that add someone): each
+   * call lands a chat in other people's lists, and nothing else would stop a flood of them.
+   */
+  private async limitInvites(userId: string): Promise<void> {
+    const wait = await this.limiter.take(
+      [{ key: `group-invites:${userId}`, limit: GROUP_INVITES_PER_MINUTE }],
+      60_000,
+    );
+    if (wait !== null)
+      throw new AppError(
+        'RATE_LIMITED',
+        'Adding people to groups too fast; try again shortly',
+        undefined,
+        wait,
+      );
+  }
 
   async create(creatorId: string, name: string, memberIds: string[]): Promise<GroupDto> {
     const others = [...new Set(memberIds)].filter((id) => id !== creatorId);
     this.requireRoom(0, others.length + 1);
     await this.users.requireExisting(others);
     await this.requireConsent(creatorId, others);
+    if (others.length) await this.limitInvites(creatorId);
     const { group, line } = await this.changeAndSay(async (tx, say) => {
       const chatId = await this.chats.insertGroupChat(tx);
       const created = await this.groups.insert(tx, chatId, name, creatorId);
@@ -91,6 +112,7 @@ export class GroupsService {
   async addMembers(userId: string, groupId: string, userIds: string[]): Promise<GroupDto> {
     const ids = [...new Set(userIds)];
     await this.users.requireExisting(ids);
+    await this.limitInvites(userId);
     const { group, added, line } = await this.changeAndSay(async (tx, say) => {
       const locked = await this.lock(tx, groupId);
       const roles = await this.chats.roles(tx, locked.chatId, [userId, ...ids]);
@@ -282,6 +304,9 @@ export class GroupsService {
 }
 
 const notFound = () => new AppError('GROUP_NOT_FOUND', 'Group not found');
+
+/** Calls per user and minute that put other people into a group (creating it with them, or adding them). */
+export const GROUP_INVITES_PER_MINUTE = 30;
 
 /** A service message stored in a membership change, and its outbox entry. */
 interface ServiceLine {
