@@ -379,6 +379,10 @@ describe('bad input is a 400 naming the field, never a 500', () => {
       ['offset', u.api.get(`/history/${chatId}?offset=99999999999999999999`), 'offset'],
       ['afterSeq', u.api.get(`/history/${chatId}?afterSeq=2147483648`), 'afterSeq'],
       ['users offset', u.api.get('/users?offset=2147483648'), 'offset'],
+      // Decimal digits only: Number() would read these as 16, 100 and 1.
+      ['hex offset', u.api.get(`/history/${chatId}?offset=0x10`), 'offset'],
+      ['exponent limit', u.api.get(`/history/${chatId}?limit=1e2`), 'limit'],
+      ['spaced limit', u.api.get('/users?limit=%201'), 'limit'],
       ['read seq', u.api.post(`/chats/${chatId}/read`, { seq: 2 ** 31 }), 'seq'],
       ['deep JSON', u.api.post(`/chats/${chatId}/messages`, `{"text":${deep},"clientMsgId":"d"}`), 'text'],
       ['deep array', u.api.post('/groups', `{"name":"x","memberIds":${deep}}`), 'memberIds'],

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
+import { QueryInt } from '../../common/query-int';
 import {
   IsInt,
   IsOptional,
@@ -72,7 +73,7 @@ export class MarkReadDto {
 export class HistoryQueryDto {
   @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 50, example: 50 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(100)
@@ -84,7 +85,7 @@ export class HistoryQueryDto {
     description: 'Messages to skip from the oldest (0 = the first message)',
   })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(0)
   @Max(MAX_SEQ)
@@ -96,7 +97,7 @@ export class HistoryQueryDto {
     description: 'The page right before this seq (newest page: lastSeq + 1)',
   })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_SEQ)
@@ -108,7 +109,7 @@ export class HistoryQueryDto {
     description: 'The messages after this seq (catch-up after a reconnect)',
   })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(0)
   @Max(MAX_SEQ)
