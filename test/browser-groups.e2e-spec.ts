@@ -89,6 +89,17 @@ describe('web client in real Chromium: groups (two API instances)', () => {
     await maxPage.click('#notice-back');
     await maxPage.waitForSelector('#no-chat:not([hidden])');
 
+    // Zoe is in another chat when she is removed: the group leaves her list, and a passing word says why.
+    const zoePage = await open(b, zoe);
+    await openChatTitled(zoePage, 'Saved messages');
+    await zoePage.waitForSelector(`#chat-list [data-chat-id="${group.chatId}"]`);
+    await owner.api.delete(`/groups/${group.id}/members/${zoe.id}`);
+    await expectText(zoePage, '#toast', 'You were removed from “Reading circle”.');
+    expect(await zoePage.locator(`#chat-list [data-chat-id="${group.chatId}"]`).count()).toBe(0);
+    await expectText(zoePage, '#chat-title', 'Saved messages'); // the open chat stays open
+    await waitForHidden(zoePage, '#toast');
+    await expectText(miaPage, '#chat-status', '2 members');
+
     // Mia leaves.
     await miaPage.click('#chat-info');
     await miaPage.click('#group-leave');
@@ -96,11 +107,11 @@ describe('web client in real Chromium: groups (two API instances)', () => {
     await miaPage.click('#confirm-ok');
     await expectText(miaPage, '#notice-text', 'You left “Reading circle”.');
     await waitForHidden(miaPage, '#info-dialog');
-    await expectText(ownerPage, '#info-sub', '2 members');
+    await expectText(ownerPage, '#info-sub', '1 member');
     await waitUntil(
       'members listed',
       () => ownerPage.locator('#info-members [data-testid=member]').count(),
-      (n) => n === 2,
+      (n) => n === 1,
     );
   });
 });

@@ -23,6 +23,24 @@ let actions = { openChat: () => undefined, openPeople: () => undefined };
 const cache = new Map(); // chatId -> { sig, el }
 const search = { query: '', people: [], total: 0, error: '', timer: null, seq: 0 };
 
+const TOAST_MS = 6000;
+let toastTimer;
+
+/** A passing word at the bottom of the page (state.toast), gone after a few seconds. */
+function renderToast() {
+  const el = $('toast');
+  const toast = state.toast;
+  el.hidden = !toast;
+  if (!toast) return el.replaceChildren();
+  // The name in <bdi>, so a right-to-left name does not reorder the sentence around it.
+  el.replaceChildren('You were removed from “', h('bdi', {}, toast.title), '”.');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    state.toast = null;
+    renderToast();
+  }, TOAST_MS);
+}
+
 export function avatarFor(chat) {
   const other = state.users.get(otherMemberId(chat));
   const online = other?.online === true && state.connection === 'online';
@@ -318,4 +336,5 @@ export function bindChatList(on) {
   $('chat-list-find').addEventListener('click', () => actions.openPeople());
   onRender('chats', renderChatList);
   onRender('search', renderSearch);
+  onRender('toast', renderToast);
 }

@@ -1,7 +1,18 @@
 // Re-rendering on demand: state changes mark parts of the page dirty, and one microtask later each dirty
 // part is drawn once, in a fixed order, however many changes arrived in between.
 
-const ORDER = ['banner', 'chats', 'search', 'pane', 'header', 'messages', 'typing', 'title', 'dialogs'];
+const ORDER = [
+  'banner',
+  'chats',
+  'search',
+  'pane',
+  'header',
+  'messages',
+  'typing',
+  'title',
+  'dialogs',
+  'toast',
+];
 const renderers = new Map();
 const dirty = new Set();
 let scheduled = false;

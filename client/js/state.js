@@ -11,6 +11,8 @@ export const state = {
   openChatId: null,
   /** Shown in the pane instead of a chat, e.g. after being removed from the open group. */
   notice: null,
+  /** A passing word about a chat that is not open, e.g. { reason: 'removed', title } (see renderToast). */
+  toast: null,
   pending: new Map(), // clientMsgId -> { chatId, text, clientMsgId, senderId, createdAt, failed? }
   drafts: new Map(), // chatId -> unsent composer text
   typing: new Map(), // chatId -> Map(userId -> timer)

@@ -84,6 +84,10 @@ export function removeChat(chatId, reason) {
   if (state.openChatId === chatId) {
     state.openChatId = null;
     state.notice = { chatId, title: chat?.title ?? 'this chat', type: chat?.type, reason: why };
+  } else if (why === 'removed' && chat) {
+    // Not open: the chat would otherwise just vanish from the list.
+    state.toast = { reason: why, title: chat.title };
+    invalidate('toast');
   }
   invalidate('chats', 'pane', 'title', 'dialogs');
 }
