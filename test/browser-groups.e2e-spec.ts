@@ -104,6 +104,7 @@ describe('web client in real Chromium: groups (two API instances)', () => {
     await miaPage.click('#chat-info');
     await miaPage.click('#group-leave');
     await expectText(miaPage, '#confirm-title', 'Leave “Reading circle”?');
+    await expectText(miaPage, '#confirm-text', /^You will no longer see its messages/);
     await miaPage.click('#confirm-ok');
     await expectText(miaPage, '#notice-text', 'You left “Reading circle”.');
     await waitForHidden(miaPage, '#info-dialog');

@@ -317,7 +317,9 @@ export function bindGroups({ openChat }) {
     if (!chat) return;
     const yes = await confirmAction({
       title: `Leave “${chat.title}”?`,
-      text: myRole(chat) === 'owner' ? 'An admin (or the longest-standing member) becomes the owner.' : '',
+      text:
+        'You will no longer see its messages, and only a member can add you back.' +
+        (myRole(chat) === 'owner' ? ' An admin (or the longest-standing member) becomes the owner.' : ''),
       action: 'Leave group',
     });
     if (!yes) return;
