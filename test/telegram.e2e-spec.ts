@@ -69,7 +69,7 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
 
   it('links with /start <token>, tells the web client, and /stop unlinks', async () => {
     const alice = await registerUser(api, 'alice');
-    expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false });
+    expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false, available: true });
     const socket = await connectSocket(app.url, alice.accessToken);
     sockets.push(socket);
     const token = await linkToken(alice);
@@ -78,12 +78,12 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
     await fake.waitForSent(7001, (m) => m.text.startsWith('Linked!'));
     expect(await socket.waitFor('telegram:linked')).toEqual({ telegramUsername: 'alice_tg' });
     const status = (await alice.api.get('/telegram/link')).body;
-    expect(status).toMatchObject({ linked: true, telegramUsername: 'alice_tg' });
+    expect(status).toMatchObject({ linked: true, available: true, telegramUsername: 'alice_tg' });
     expect(Date.parse(status.linkedAt)).not.toBeNaN();
 
     fake.injectText(7001, 'alice_tg', '/stop');
     await fake.waitForSent(7001, (m) => m.text.startsWith('Unlinked'));
-    expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false });
+    expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false, available: true });
   });
 
   it('a newer link token revokes the older one; creating tokens is rate limited', async () => {
@@ -93,7 +93,7 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
     // The old token must not re-link the account to whoever holds it.
     fake.injectText(7201, 'mallory', `/start ${older}`);
     expect((await fake.waitForSent(7201)).text).toMatch(/invalid, expired or already used/);
-    expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false });
+    expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false, available: true });
     fake.injectText(7202, 'alice_tg', `/start ${newer}`);
     await fake.waitForSent(7202, (m) => m.text.startsWith('Linked!'));
     expect((await alice.api.get('/telegram/link')).body.telegramUsername).toBe('alice_tg');
@@ -125,7 +125,7 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
     await eventually(async () => (await redis.exists(bobKey)) === 0);
     fake.injectText(7103, 'bob_tg', `/start ${bobToken}`);
     expect((await fake.waitForSent(7103)).text).toMatch(/invalid, expired or already used/);
-    expect((await bob.api.get('/telegram/link')).body).toEqual({ linked: false });
+    expect((await bob.api.get('/telegram/link')).body).toEqual({ linked: false, available: true });
 
     fake.injectText(7104, 'who', '/start c29tZXRoaW5nLXRoYXQtd2FzLW5ldmVyLWlzc3Vl');
     expect((await fake.waitForSent(7104)).text).toMatch(/invalid, expired or already used/);
@@ -182,7 +182,7 @@ describe('Telegram: linking and offline notifications (real worker + Telegraf, f
     fake.failNext('sendMessage', 403, 'Forbidden: bot was blocked by the user');
     await send(blocked.bob, blocked.chatId, 'anyone?');
     await eventually(async () => !(await blocked.alice.api.get('/telegram/link')).body.linked, 15000, 200);
-    expect((await blocked.alice.api.get('/telegram/link')).body).toEqual({ linked: false });
+    expect((await blocked.alice.api.get('/telegram/link')).body).toEqual({ linked: false, available: true });
   });
 
   it('killing the worker between enqueue and send still yields exactly one notification', async () => {
@@ -208,7 +208,8 @@ describe('Telegram off (no TELEGRAM_BOT_TOKEN)', () => {
       const res = await alice.api.post('/telegram/link');
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('TELEGRAM_UNAVAILABLE');
-      expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false });
+      // Said up front, so a client need not offer what would fail.
+      expect((await alice.api.get('/telegram/link')).body).toEqual({ linked: false, available: false });
       const saved = (await alice.api.post('/chats/direct', { userId: alice.id })).body.id;
       expect(
         (await alice.api.post(`/chats/${saved}/messages`, { text: 'fine', clientMsgId: 'off-1' })).status,

@@ -70,10 +70,14 @@ function renderNotifications() {
 }
 
 export function renderTelegram(status) {
+  // `available` is false when the server has no bot; an older server does not say (undefined): offer it.
+  const offered = status.available !== false;
   $('telegram-status').textContent = status.linked
     ? `Connected${status.telegramUsername ? ` as @${status.telegramUsername}` : ''}. ✓`
-    : '';
-  $('telegram-connect').hidden = status.linked;
+    : offered
+      ? ''
+      : 'Telegram notifications are not set up on this server.';
+  $('telegram-connect').hidden = status.linked || !offered;
   $('telegram-disconnect').hidden = !status.linked;
   if (status.linked) $('telegram-link').hidden = true;
 }

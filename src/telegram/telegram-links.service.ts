@@ -38,6 +38,8 @@ return userId`;
 
 export interface LinkStatus {
   linked: boolean;
+  /** This server has a bot (TELEGRAM_BOT_TOKEN): linking can work. */
+  available: boolean;
   telegramUsername?: string | null;
   linkedAt?: string;
 }
@@ -100,8 +102,14 @@ export class TelegramLinksService {
 
   async status(userId: string): Promise<LinkStatus> {
     const link = await this.links.findByUser(userId);
-    if (!link) return { linked: false };
-    return { linked: true, telegramUsername: link.telegramUsername, linkedAt: link.linkedAt.toISOString() };
+    const available = Boolean(this.config.telegram.botToken);
+    if (!link) return { linked: false, available };
+    return {
+      linked: true,
+      available,
+      telegramUsername: link.telegramUsername,
+      linkedAt: link.linkedAt.toISOString(),
+    };
   }
 
   async findChat(userId: string): Promise<number | null> {

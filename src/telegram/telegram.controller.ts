@@ -33,6 +33,13 @@ class TelegramStatusDto implements LinkStatus {
   @ApiProperty({ example: true })
   linked: boolean;
   @ApiProperty({
+    example: true,
+    description:
+      'Whether this server has a Telegram bot (TELEGRAM_BOT_TOKEN); without one, creating a link is 503 ' +
+      'TELEGRAM_UNAVAILABLE, so a client need not offer it',
+  })
+  available: boolean;
+  @ApiProperty({
     required: false,
     type: String,
     nullable: true,
