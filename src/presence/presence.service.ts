@@ -8,6 +8,13 @@ import { UsersService } from '../users/users.service';
 import './presence.events';
 import { PresenceStore } from './presence.store';
 
+/**
+ * A user whose last socket closed is announced offline only this much later, and only if still offline: a
+ * page reload or a network blip is no offline-then-online flicker for their contacts, and a connect/disconnect
+ * flood is no flood of presence events.
+ */
+export const OFFLINE_GRACE_MS = 2000;
+
 export interface LocalSocket {
   userId: string;
   socketId: string;
@@ -27,6 +34,8 @@ export class PresenceService {
   private pending: { userId: string; online: boolean; resolve(): void; reject(err: unknown): void }[] = [];
   /** A flush is running: announcements wait for the next one. */
   private flushing = false;
+  /** Users whose last socket here closed within OFFLINE_GRACE_MS: their offline announcement is pending. */
+  private readonly goingOffline = new Map<string, NodeJS.Timeout>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,12 +53,27 @@ export class PresenceService {
       socketId,
       this.config.maxSocketsPerUser,
     );
-    if (cameOnline) await this.announce(userId, true);
+    const pending = this.goingOffline.get(userId);
+    if (pending) {
+      // Back within the grace: the offline was never announced, so neither is this online.
+      clearTimeout(pending);
+      this.goingOffline.delete(userId);
+    } else if (cameOnline) await this.announce(userId, true);
     return evicted;
   }
 
   async socketDisconnected(userId: string, socketId: string): Promise<void> {
-    if (await this.store.disconnect(this.instanceId, userId, socketId)) await this.announce(userId, false);
+    if (!(await this.store.disconnect(this.instanceId, userId, socketId))) return;
+    clearTimeout(this.goingOffline.get(userId));
+    const timer = setTimeout(() => {
+      this.goingOffline.delete(userId);
+      // Back elsewhere meanwhile (that instance said online): nothing to say.
+      this.store
+        .isOnline(userId)
+        .then((online) => (online ? undefined : this.announce(userId, false)))
+        .catch((err) => this.logger.warn(`presence: offline announcement failed: ${String(err)}`));
+    }, OFFLINE_GRACE_MS);
+    this.goingOffline.set(userId, timer.unref());
   }
 
   /** Heartbeats and sweeps until stop(); `localSockets` lists this instance's sockets (to re-register them). */

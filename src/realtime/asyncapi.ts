@@ -340,7 +340,8 @@ const serverEvents: { [E in keyof ServerToClientEvents]: EventDoc<ServerPayload<
     summary: 'A user came online or went offline',
     description:
       'To the users who share a chat with that user. Online: at least one connected socket on any instance; ' +
-      'a user whose instance died without a word goes offline once its heartbeat is stale.',
+      'offline is said about 2 s after the last socket closed, if none opened meanwhile (a reload is no ' +
+      'flicker); a user whose instance died without a word goes offline once its heartbeat is stale.',
     payload: object<ServerPayload<'presence'>>(undefined, {
       userId: uuid(),
       online: { type: 'boolean' },
