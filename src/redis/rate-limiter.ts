@@ -30,7 +30,7 @@ return 0`;
 
 // Several units from several buckets at once (a batch of sends), each bucket granting what it has left.
 // KEYS: buckets; ARGV[1]: window ms, then per bucket its limit and the units wanted.
-// Returns per bucket { granted, ms until its window ends (when it could not grant all) or -1 }.
+// Returns per bucket { granted, ms until its window ends }.
 const TAKE_MANY = `
 local out = {}
 for i, key in ipairs(KEYS) do
@@ -40,7 +40,7 @@ for i, key in ipairs(KEYS) do
   local over = math.max(0, math.min(want, n - limit))
   if over > 0 then redis.call('DECRBY', key, over) end
   out[2 * i - 1] = want - over
-  out[2 * i] = over > 0 and redis.call('PTTL', key) or -1
+  out[2 * i] = redis.call('PTTL', key)
 end
 return out`;
 
@@ -68,11 +68,14 @@ export class RateLimiter {
     return wait < 0 ? null : Math.max(1, Math.ceil(wait / 1000));
   }
 
-  /** Takes `count` units from each bucket, or as many as it has left; says how many and, if short, the wait. */
+  /**
+   * Takes `count` units from each bucket, or as many as it has left; says how many, and in how many ms the
+   * bucket's window ends (when it is full again).
+   */
   async takeMany(
     buckets: (Bucket & { count: number })[],
     windowMs: number,
-  ): Promise<{ granted: number; retryAfterSec: number | null }[]> {
+  ): Promise<{ granted: number; resetsInMs: number }[]> {
     if (buckets.length === 0) return [];
     const raw = (await this.redis.eval(
       TAKE_MANY,
@@ -81,10 +84,8 @@ export class RateLimiter {
       windowMs,
       ...buckets.flatMap((b) => [b.limit, b.count]),
     )) as number[];
-    return buckets.map((_, i) => ({
-      granted: raw[2 * i],
-      retryAfterSec: raw[2 * i + 1] < 0 ? null : Math.max(1, Math.ceil(raw[2 * i + 1] / 1000)),
-    }));
+    // A PTTL below 0 (a bucket without a window, which TAKE_MANY never leaves) counts as ending now.
+    return buckets.map((_, i) => ({ granted: raw[2 * i], resetsInMs: Math.max(0, raw[2 * i + 1]) }));
   }
 
   async refundMany(refunds: { key: string; count: number }[]): Promise<void> {
