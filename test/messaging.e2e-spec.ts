@@ -11,6 +11,8 @@ import { DeliveryOutbox, REDELIVER_AFTER_MS } from '../src/messages/delivery-out
 import type { MessagesCreatedEvent } from '../src/messages/messages.events';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { RealtimeGateway } from '../src/realtime/realtime.gateway';
+import { createRedisClient } from '../src/redis/redis.module';
+import { CuttableProxy } from './support/cuttable-proxy';
 
 describe('messages: idempotency, sequencing, history (two instances)', () => {
   const env = twoInstances();
@@ -672,6 +674,83 @@ describe('send rate limit (THROTTLE_SEND_PER_10S)', () => {
       expect(replayAck).toMatchObject({ ok: true, data: { clientMsgId: 'r3', seq: 3 } });
     } finally {
       socket.close();
+    }
+  });
+});
+
+describe('send rate limit across instances: units held by one instance still count for all', () => {
+  const env = twoInstances({ THROTTLE_SEND_PER_10S: '3' });
+
+  it('a user sending through two instances in turn gets exactly the limit, then 429 on both', async () => {
+    const alice = await registerUser(env.apiA, 'alice');
+    const onB = new Api(env.b.url, alice.accessToken);
+    const chatId = (await alice.api.post('/chats/direct', { userId: alice.id })).body.id;
+    const statuses: number[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const api = i % 2 ? alice.api : onB;
+      statuses.push(
+        (await api.post(`/chats/${chatId}/messages`, { text: `t${i}`, clientMsgId: `x${i}` })).status,
+      );
+    }
+    // Each instance asked Redis for one unit more than it needed and holds it: still three in all.
+    expect(statuses).toEqual([201, 201, 201, 429, 429, 429]);
+    const history = await alice.api.get(`/history/${chatId}?limit=10`);
+    expect(history.body.items.map((m: { text: string }) => m.text).sort()).toEqual(['t1', 't2', 't3']);
+  });
+});
+
+describe('delivery outbox: an entry written ahead of its statement gets to Redis', () => {
+  // No instance runs here: nothing sweeps the outbox while these tests look at it.
+  const OUTBOX = 'delivery:outbox';
+  let direct: Redis;
+  beforeAll(() => {
+    direct = new Redis(process.env.TEST_REDIS_URL!);
+  });
+  afterAll(async () => {
+    await direct.quit();
+  });
+
+  async function outboxThroughCutConnection() {
+    const { proxy, url } = await CuttableProxy.forService(process.env.TEST_REDIS_URL!, 6379);
+    const client = createRedisClient(url);
+    await client.ping();
+    return { proxy, client, outbox: new DeliveryOutbox(client) };
+  }
+
+  it('Redis did not take the write (its connection was cut): it is written again once Redis is back', async () => {
+    const { proxy, client, outbox } = await outboxThroughCutConnection();
+    try {
+      await proxy.cut();
+      const { entry, recorded } = outbox.begin(['m-cut-1']);
+      let settled = false;
+      void recorded.then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 1500)); // several failed attempts
+      expect(settled).toBe(false);
+      expect(await direct.zscore(OUTBOX, entry)).toBeNull();
+      await proxy.open();
+      await recorded;
+      expect(await direct.zscore(OUTBOX, entry)).not.toBeNull();
+      await direct.zrem(OUTBOX, entry);
+    } finally {
+      client.disconnect();
+      await proxy.cut();
+    }
+  });
+
+  it('an acknowledgement given while the write was not yet taken removes the entry after it, not before', async () => {
+    const { proxy, client, outbox } = await outboxThroughCutConnection();
+    try {
+      await proxy.cut();
+      const { entry, recorded } = outbox.begin(['m-cut-2']);
+      // Acknowledged through a healthy connection (as the gateway does through its publisher).
+      const acked = outbox.ack(entry, direct);
+      await new Promise((r) => setTimeout(r, 500));
+      await proxy.open();
+      await Promise.all([recorded, acked]);
+      expect(await direct.zscore(OUTBOX, entry)).toBeNull();
+    } finally {
+      client.disconnect();
+      await proxy.cut();
     }
   });
 });

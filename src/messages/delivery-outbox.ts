@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
@@ -6,6 +6,8 @@ import { REDIS } from '../redis/redis.module';
 const OUTBOX = 'delivery:outbox';
 /** A batch not acknowledged this long after it was recorded is published again, by whichever instance looks. */
 export const REDELIVER_AFTER_MS = 1500;
+/** How long an entry Redis did not take is written again (DeliveryOutbox.begin) before it is given up. */
+export const REWRITE_FOR_MS = 10 * 60_000;
 
 // Claims up to ARGV[3] entries older than ARGV[2] ms (ARGV[1] = now) by renewing their score: another sweeper
 // sees them again only if this one also dies before acknowledging them. ARGV[4..] are left alone (neither
@@ -25,7 +27,7 @@ return claimed`;
 
 /**
  * What makes "committed" imply "delivered live": before a batch of sends goes to PostgreSQL, its message ids
- * are recorded here; once Redis has answered the messages' publication (to the other instances), the entry is
+ * are written here (the statement follows the write without waiting for Redis's answer: see begin); once Redis has answered the messages' publication (to the other instances), the entry is
  * acknowledged, so an acknowledgement never clears messages that did not go out. An entry
  * left behind (the instance died, or stalled, between the commit and the publish) is published again by
  * another instance within about REDELIVER_AFTER_MS. An entry whose messages are not (yet) stored may belong to a
@@ -41,13 +43,34 @@ export class DeliveryOutbox {
    * acknowledged here (see claimStale). Each leaves by ack() or release().
    */
   private readonly ours = new Set<string>();
+  private readonly logger = new Logger(DeliveryOutbox.name);
+  /** Entries written by begin() that Redis has not taken yet. */
+  private readonly recording = new Map<string, Promise<void>>();
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
+  /**
+   * Writes the entry to Redis now, without waiting for its answer: the send batcher sends its statement right
+   * after, so the entry reaches Redis before the statement reaches PostgreSQL, and the two round trips overlap.
+   * Only while the connection is up (`connected()`), so that the write goes out at once. If Redis does not take
+   * it (the connection broke under it, a stall outlived the command timeout) the statement may have committed
+   * all the same, so the entry is written again, with backoff, until Redis takes it (for up to
+   * REWRITE_FOR_MS); an acknowledgement of the entry waits for that, so that it cannot overtake it.
+   */
+  begin(messageIds: string[]): { entry: string; recorded: Promise<void> } {
+    const now = Date.now();
+    const entry = this.newEntry(now, messageIds);
+    const recorded = this.writeUntilTaken(entry, now);
+    this.recording.set(entry, recorded);
+    const done = () => void this.recording.delete(entry);
+    recorded.then(done, done);
+    return { entry, recorded };
+  }
+
+  /** Records the entry and waits for Redis's answer (for callers whose statement must not start before it). */
   async record(messageIds: string[]): Promise<string> {
     const now = Date.now();
-    const entry = `${randomUUID()}|${now}|${messageIds.join(',')}`;
-    this.ours.add(entry);
+    const entry = this.newEntry(now, messageIds);
     try {
       await this.redis.zadd(OUTBOX, now, entry);
     } catch (err) {
@@ -55,6 +78,36 @@ export class DeliveryOutbox {
       throw err;
     }
     return entry;
+  }
+
+  private newEntry(now: number, messageIds: string[]): string {
+    const entry = `${randomUUID()}|${now}|${messageIds.join(',')}`;
+    this.ours.add(entry);
+    return entry;
+  }
+
+  private async writeUntilTaken(entry: string, score: number): Promise<void> {
+    const giveUpAt = Date.now() + REWRITE_FOR_MS;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        await this.redis.zadd(OUTBOX, score, entry);
+        return;
+      } catch (err) {
+        if (Date.now() + wait > giveUpAt) {
+          this.logger.error(
+            `outbox entry not written: messages ${DeliveryOutbox.idsOf(entry).join(',')} reach other instances' ` +
+              `clients only when those catch up (${String(err)})`,
+          );
+          throw err;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      }
+    }
+  }
+
+  /** Whether the command connection is up, so that a write goes out at once. */
+  connected(): boolean {
+    return this.redis.status === 'ready';
   }
 
   /**
@@ -65,9 +118,28 @@ export class DeliveryOutbox {
     this.ours.delete(entry);
   }
 
-  /** `via`: the connection that published the messages (the default client when nothing was published). */
+  /**
+   * `via`: the connection that published the messages (the default client when nothing was published). An
+   * entry whose write Redis has not taken yet is removed once it has (see begin): removed before, it would be
+   * written back after, and its messages published again by a sweeper.
+   */
   async ack(entries: string | string[], via: Redis = this.redis): Promise<void> {
     const list = typeof entries === 'string' ? [entries] : entries;
+    const written = list.filter((e) => !this.recording.has(e));
+    await Promise.all([
+      this.remove(written, via),
+      ...list
+        .filter((e) => this.recording.has(e))
+        .map((e) =>
+          this.recording.get(e)!.then(
+            () => this.remove([e], via),
+            () => void this.ours.delete(e), // never written: nothing to remove
+          ),
+        ),
+    ]);
+  }
+
+  private async remove(list: string[], via: Redis): Promise<void> {
     try {
       if (list.length) await via.zrem(OUTBOX, ...list);
     } finally {

@@ -39,6 +39,9 @@ function setup() {
     async (wanted) => new Map([...wanted].map(([s, n]) => [s, { granted: n, retryAfterSec: null }])),
   );
   outbox.record.mockResolvedValue('entry-1');
+  // Unless a test says otherwise, senders hold no rate-limit units here: every batch waits for Redis.
+  outbox.connected.mockReturnValue(true);
+  limiter.takeHeld.mockReturnValue(false);
   const seqs = new Map<string, number>();
   const batches: NewMessage[][] = [];
   repo.insertBatch.mockImplementation(async (sends): Promise<SendOutcome[]> => {
@@ -107,6 +110,48 @@ describe('SendBatcher', () => {
     expect(phases.queued_sum).toBeGreaterThanOrEqual(0.015);
     expect(phases.statement_sum).toBeGreaterThanOrEqual(0.04);
     expect(phases.redis_sum).toBeLessThan(phases.statement_sum);
+  });
+
+  it('senders holding their units and Redis up: the entry is written first, then the statement, without waiting', async () => {
+    const t = setup();
+    t.limiter.takeHeld.mockReturnValue(true);
+    const order: string[] = [];
+    // Redis has not answered the record (and never does in this test): the statement goes all the same.
+    t.outbox.begin.mockImplementation(() => {
+      order.push('outbox entry written');
+      return { entry: 'entry-2', recorded: new Promise<void>(() => undefined) };
+    });
+    const insert = t.repo.insertBatch.getMockImplementation()!;
+    t.repo.insertBatch.mockImplementation((sends, batchId) => {
+      order.push(`statement ${batchId}`);
+      return insert(sends, batchId);
+    });
+    const results = await Promise.all([
+      t.batcher.submit(send(chat(1), 'a1')),
+      t.batcher.submit(send(chat(2), 'b1', BOB)),
+    ]);
+    expect(results.map((r) => r.kind)).toEqual(['inserted', 'inserted']);
+    expect(order).toEqual(['outbox entry written', 'statement entry-2']);
+    expect(t.limiter.takeHeld).toHaveBeenCalledWith(
+      new Map([
+        [ALICE, 1],
+        [BOB, 1],
+      ]),
+    );
+    expect(t.limiter.take).not.toHaveBeenCalled();
+    expect(t.outbox.record).not.toHaveBeenCalled();
+    expect((t.events.emit.mock.calls[0] as [string, any])[1].delivery).toBe('entry-2');
+  });
+
+  it('Redis not connected: the batch waits for its answers even when its senders hold units', async () => {
+    const t = setup();
+    t.outbox.connected.mockReturnValue(false);
+    t.limiter.takeHeld.mockReturnValue(true);
+    expect((await t.batcher.submit(send(chat(1), 'a1'))).kind).toBe('inserted');
+    expect(t.limiter.takeHeld).not.toHaveBeenCalled(); // no units spent on a batch that waits anyway
+    expect(t.limiter.take).toHaveBeenCalledTimes(1);
+    expect(t.outbox.record).toHaveBeenCalledTimes(1);
+    expect(t.outbox.begin).not.toHaveBeenCalled();
   });
 
   it('a chat’s sends keep their order: the next batch waits while one of that chat is in flight', async () => {
@@ -261,6 +306,7 @@ describe('SendBatcher', () => {
       new Promise((r) => setTimeout(r, 1000)),
     ])) as any[];
     expect(refused.every((e) => e?.code === 'SERVICE_UNAVAILABLE')).toBe(true);
+    while (!release) await new Promise((r) => setImmediate(r)); // the first batch reaches its statement
     release();
   });
 

@@ -1,7 +1,7 @@
 /**
  * Preloaded into the app by `npm run bench -- --without-delivery-guarantee`, and only there: takes out what
  * makes "committed" imply "delivered live" (see src/messages/delivery-outbox.ts), so that a run with and one
- * without show what the guarantee costs. The outbox keeps no entries (no ZADD before the statement, no ZREM
+ * without show what the guarantee costs. The outbox keeps no entries (no ZADD before or beside the statement, no ZREM
  * after the publication, nothing to sweep) and the send statement writes no fence row. Never used by tests
  * or by the product.
  */
@@ -10,7 +10,9 @@ const { join } = require('path');
 
 const dist = join(__dirname, '..', '..', 'dist');
 const { DeliveryOutbox } = require(join(dist, 'messages', 'delivery-outbox.js'));
-DeliveryOutbox.prototype.record = async (ids) => `${randomUUID()}|${Date.now()}|${ids.join(',')}`;
+const entryOf = (ids) => `${randomUUID()}|${Date.now()}|${ids.join(',')}`;
+DeliveryOutbox.prototype.record = async (ids) => entryOf(ids);
+DeliveryOutbox.prototype.begin = (ids) => ({ entry: entryOf(ids), recorded: Promise.resolve() });
 DeliveryOutbox.prototype.ack = async () => undefined;
 DeliveryOutbox.prototype.claimStale = async () => [];
 
