@@ -1,6 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import { AppError } from './app-error';
-import { isLostRace, isUnavailable, UnavailableError } from './unavailable';
+import { isLostRace, isOutage, isUnavailable, UnavailableError } from './unavailable';
 
 const pgError = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
 
@@ -30,5 +30,10 @@ describe('isUnavailable: an outage or a lost race (503, retry) rather than a bug
     expect(isLostRace(new QueryFailedError('UPDATE', [], pgError('40001')))).toBe(true);
     expect(isLostRace(pgError('57P01'))).toBe(false);
     expect(isLostRace(new Error('Command timed out'))).toBe(false);
+    // An outage is what is left: the server is away, not just this transaction unlucky.
+    expect(isOutage(pgError('40P01'))).toBe(false);
+    expect(isOutage(pgError('57P01'))).toBe(true);
+    expect(isOutage(new Error('Command timed out'))).toBe(true);
+    expect(isOutage(pgError('23505'))).toBe(false);
   });
 });

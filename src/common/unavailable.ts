@@ -55,3 +55,12 @@ export function isLostRace(err: unknown): boolean {
     if (e.code === '40001' || e.code === '40P01') return true;
   return false;
 }
+
+/**
+ * PostgreSQL or Redis is down or stalled: what is waiting for the same server would wait in vain, and a
+ * statement that failed so may still have committed. Not a lost race (that transaction surely rolled back,
+ * and the next one may well go through).
+ */
+export function isOutage(err: unknown): boolean {
+  return isUnavailable(err) && !isLostRace(err);
+}

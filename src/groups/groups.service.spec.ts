@@ -80,4 +80,14 @@ describe('GroupsService: the service message of a committed change always reache
     await expect(t.service.create(OWNER, 'Team', [BOB])).rejects.toThrow('a bug');
     expect(t.outbox.ack).toHaveBeenCalledWith(ENTRY);
   });
+
+  it('a lost race (deadlock) rolled the transaction back: the entry is cleared at once, not left to a sweeper', async () => {
+    const t = setup();
+    t.outbox.ack.mockResolvedValue(undefined);
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    t.chats.insertGroupChat.mockRejectedValueOnce(deadlock);
+    await expect(t.service.create(OWNER, 'Team', [BOB])).rejects.toBe(deadlock);
+    expect(t.outbox.ack).toHaveBeenCalledWith(ENTRY);
+    expect(t.outbox.release).not.toHaveBeenCalled();
+  });
 });

@@ -7,7 +7,7 @@ import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventBus } from '../common/events';
-import { isUnavailable } from '../common/unavailable';
+import { isOutage } from '../common/unavailable';
 import { Transactions, Tx } from '../database/transactions';
 import { CHAT_MEMBERS_INLINE_MAX, ChatViews } from '../inbox/chat-views';
 import '../inbox/inbox.events';
@@ -238,8 +238,9 @@ export class GroupsService {
       if (!result.line) await this.outbox.ack(entry);
       return result;
     } catch (err) {
-      // A refusal stored nothing; after an outage the commit may have happened: any sweeper settles it.
-      if (!isUnavailable(err)) await this.outbox.ack(entry).catch(() => undefined);
+      // A refusal or a lost race stored nothing; after an outage the commit may have happened: any sweeper
+      // settles it.
+      if (!isOutage(err)) await this.outbox.ack(entry).catch(() => undefined);
       else this.outbox.release(entry);
       throw err;
     }

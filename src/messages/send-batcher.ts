@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { AppError } from '../common/app-error';
-import { isLostRace, isUnavailable } from '../common/unavailable';
+import { isOutage } from '../common/unavailable';
 import { EventBus } from '../common/events';
 import { Metrics } from '../common/metrics';
 import { SEND_POOL_SIZE } from '../database/typeorm-options';
@@ -161,7 +161,7 @@ export class SendBatcher {
         taken.status === 'rejected' ? taken.reason : (recorded as PromiseRejectedResult).reason;
       for (const p of batch) p.reject(err);
       // Redis is down or stalled: those waiting behind this batch would only wait for the same answer.
-      if (isUnavailable(err)) for (const p of this.queue.splice(0)) p.reject(err);
+      if (isOutage(err)) for (const p of this.queue.splice(0)) p.reject(err);
       if (taken.status === 'fulfilled') {
         const granted = new Map([...taken.value].map(([sender, g]) => [sender, g.granted]));
         await this.bestEffort(() => this.rateLimiter.refund(granted));
@@ -218,7 +218,7 @@ export class SendBatcher {
       this.outbox.release(entry);
       for (const p of allowed) p.reject(err);
       // PostgreSQL is down or stalled: those waiting behind this batch would only wait for the same answer.
-      if (isUnavailable(err) && !isLostRace(err)) for (const p of this.queue.splice(0)) p.reject(err);
+      if (isOutage(err)) for (const p of this.queue.splice(0)) p.reject(err);
       await this.bestEffort(() => this.rateLimiter.refund(countBySender(allowed)));
     }
   }
