@@ -10,15 +10,17 @@ export const REDELIVER_AFTER_MS = 1500;
 export const REWRITE_FOR_MS = 10 * 60_000;
 
 // Claims up to ARGV[3] entries older than ARGV[2] ms (ARGV[1] = now) by renewing their score: another sweeper
-// sees them again only if this one also dies before acknowledging them. ARGV[4..] are left alone (neither
-// returned nor renewed): the caller's own unsettled entries (being stored, published or acknowledged).
+// sees them again only if this one also dies before acknowledging them. The entries whose batch ids are
+// ARGV[4..] are left alone (neither returned nor renewed): the caller's own unsettled entries (being stored,
+// published or acknowledged). Batch ids rather than whole entries: an entry carries up to 128 message ids.
 const CLAIM = `
 local skip = {}
 for i = 4, #ARGV do skip[ARGV[i]] = true end
 local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2], 'LIMIT', 0, ARGV[3] + #ARGV - 3)
 local claimed = {}
 for _, entry in ipairs(stale) do
-  if not skip[entry] and #claimed < tonumber(ARGV[3]) then
+  local batch = string.sub(entry, 1, (string.find(entry, '|', 1, true) or 0) - 1)
+  if not skip[batch] and #claimed < tonumber(ARGV[3]) then
     redis.call('ZADD', KEYS[1], 'XX', ARGV[1], entry)
     claimed[#claimed + 1] = entry
   end
@@ -158,7 +160,7 @@ export class DeliveryOutbox {
    * older than REDELIVER_AFTER_MS by then).
    */
   async claimStale(limit = 20): Promise<string[]> {
-    const ours = [...this.ours];
+    const ours = [...this.ours].map(DeliveryOutbox.batchIdOf);
     return (await this.redis.eval(
       CLAIM,
       1,
