@@ -460,6 +460,27 @@ describe('limits on the cheap floods', () => {
     ).toHaveLength(30);
   });
 
+  it('only a call that puts someone into a group counts: refused calls and ones naming members do not', async () => {
+    const [owner, member, outsider] = await Promise.all(
+      ['own', 'mem', 'out'].map((p) => registerUser(env.apiA, p)),
+    );
+    const group = (await owner.api.post('/groups', { name: 'Team', memberIds: [member.id] })).body;
+    const refused: number[] = [];
+    const again: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      refused.push(
+        (await member.api.post(`/groups/${group.id}/members`, { userIds: [outsider.id] })).status,
+      );
+      again.push((await owner.api.post(`/groups/${group.id}/members`, { userIds: [member.id] })).status);
+    }
+    expect([...new Set(refused)]).toEqual([403]); // a member may not add people, however often asked
+    expect([...new Set(again)]).toEqual([200]); // already in: nothing changes, nothing is spent
+    // The owner's budget is still there for a real addition.
+    expect(
+      (await owner.api.post(`/groups/${group.id}/members`, { userIds: [outsider.id] })).status,
+    ).toBe(200);
+  });
+
   it('typing alternating true/false is throttled per socket and chat', async () => {
     const alice = await registerUser(env.apiA, 'alice');
     const bob = await registerUser(env.apiA, 'bob');

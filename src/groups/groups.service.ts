@@ -112,7 +112,6 @@ export class GroupsService {
   async addMembers(userId: string, groupId: string, userIds: string[]): Promise<GroupDto> {
     const ids = [...new Set(userIds)];
     await this.users.requireExisting(ids);
-    await this.limitInvites(userId);
     const { group, added, line } = await this.changeAndSay(async (tx, say) => {
       const locked = await this.lock(tx, groupId);
       const roles = await this.chats.roles(tx, locked.chatId, [userId, ...ids]);
@@ -120,6 +119,8 @@ export class GroupsService {
       const joining = ids.filter((id) => !roles.has(id));
       this.requireRoom(await this.chats.memberCount(tx, locked.chatId), joining.length);
       await this.requireConsent(userId, joining);
+      // Only a call that puts someone in costs a unit: not one refused above, nor one naming only members.
+      if (joining.length) await this.limitInvites(userId);
       const newcomers = await this.chats.addMembers(tx, locked.chatId, ids);
       if (newcomers.length === 0) return { group: locked, added: newcomers };
       await this.chats.touch(tx, locked.chatId);
