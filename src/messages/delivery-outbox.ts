@@ -29,12 +29,13 @@ return claimed`;
 
 /**
  * What makes "committed" imply "delivered live": before a batch of sends goes to PostgreSQL, its message ids
- * are written here (the statement follows the write without waiting for Redis's answer: see begin); once Redis has answered the messages' publication (to the other instances), the entry is
- * acknowledged, so an acknowledgement never clears messages that did not go out. An entry
- * left behind (the instance died, or stalled, between the commit and the publish) is published again by
- * another instance within about REDELIVER_AFTER_MS. An entry whose messages are not (yet) stored may belong to a
- * statement still queued in front of a stalled PostgreSQL: the sweeper fences it (send_fences) before it gives
- * up on it, so that statement can no longer commit. Clients de-duplicate by message id, as the contract says.
+ * are written here (the statement follows the write without waiting for Redis's answer: see begin); once
+ * Redis has answered the messages' publication (to the other instances), the entry is acknowledged, so an
+ * acknowledgement never clears messages that did not go out. An entry left behind (the instance died, or
+ * stalled, between the commit and the publish) is published again by another instance within about
+ * REDELIVER_AFTER_MS. An entry whose messages are not (yet) stored may belong to a statement still queued in
+ * front of a stalled PostgreSQL: the sweeper fences it (send_fences) before it gives up on it, so that
+ * statement can no longer commit. Clients de-duplicate by message id, as the contract says.
  *
  * An entry is `batchId|recordedAtMs|id,id,...`; the batch id is the one the statement writes to send_fences.
  */
