@@ -8,6 +8,10 @@ const OUTBOX = 'delivery:outbox';
 export const REDELIVER_AFTER_MS = 1500;
 /** How long an entry Redis did not take is written again (DeliveryOutbox.begin) before it is given up. */
 export const REWRITE_FOR_MS = 10 * 60_000;
+/** A write unanswered this long means Redis is slow: send batches wait for its answers again (answering()). */
+export const SLOW_WRITE_MS = 250;
+/** And for this long after a write failed. */
+export const WAIT_AFTER_FAILED_WRITE_MS = 5000;
 
 // Claims up to ARGV[3] entries older than ARGV[2] ms (ARGV[1] = now) by renewing their score: another sweeper
 // sees them again only if this one also dies before acknowledging them. The entries whose batch ids are
@@ -49,15 +53,18 @@ export class DeliveryOutbox {
   private readonly logger = new Logger(DeliveryOutbox.name);
   /** Entries written by begin() that Redis has not taken yet. */
   private readonly recording = new Map<string, Promise<void>>();
+  /** Every entry being written (by begin() or record()), with performance.now() of its first write, oldest first. */
+  private readonly unanswered = new Map<string, number>();
+  private lastFailedWrite = -Infinity;
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   /**
    * Writes the entry to Redis now, without waiting for its answer: the send batcher sends its statement right
-   * after, so the entry reaches Redis before the statement reaches PostgreSQL, and the two round trips overlap.
-   * Only while the connection is up (`connected()`), so that the write goes out at once. If Redis does not take
-   * it (the connection broke under it, a stall outlived the command timeout) the statement may have committed
-   * all the same, so the entry is written again, with backoff, until Redis takes it (for up to
+   * after, so the entry is written to Redis's connection before the statement is sent to PostgreSQL, and the
+   * two round trips overlap. Only while Redis answers promptly (`answering()`). If Redis does not take the
+   * entry (the connection broke under it, a stall outlived the command timeout) the statement may have
+   * committed all the same, so the entry is written again, with backoff, until Redis takes it (for up to
    * REWRITE_FOR_MS); an acknowledgement of the entry waits for that, so that it cannot overtake it.
    */
   begin(messageIds: string[]): { entry: string; recorded: Promise<void> } {
@@ -75,12 +82,39 @@ export class DeliveryOutbox {
     const now = Date.now();
     const entry = this.newEntry(now, messageIds);
     try {
-      await this.redis.zadd(OUTBOX, now, entry);
+      await this.write(entry, now);
     } catch (err) {
       this.ours.delete(entry);
       throw err;
+    } finally {
+      this.unanswered.delete(entry);
     }
     return entry;
+  }
+
+  /**
+   * Whether an entry written now would be taken at once: the connection is up, no write has been waiting for
+   * SLOW_WRITE_MS and none failed in the last WAIT_AFTER_FAILED_WRITE_MS. A stalled Redis keeps its connection
+   * "ready"; were batches to go on committing beside unanswered writes, their delivery would rest on this
+   * process alone for as long as the stall lasts.
+   */
+  answering(): boolean {
+    if (this.redis.status !== 'ready') return false;
+    const now = performance.now();
+    if (now - this.lastFailedWrite < WAIT_AFTER_FAILED_WRITE_MS) return false;
+    const oldest = this.unanswered.values().next();
+    return oldest.done === true || now - oldest.value < SLOW_WRITE_MS;
+  }
+
+  /** Resolves once Redis has taken every entry written by begin(), or after `withinMs` (graceful shutdown). */
+  async flushed(withinMs: number): Promise<void> {
+    if (this.recording.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.recording.values()]),
+      new Promise((resolve) => (timer = setTimeout(resolve, withinMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   private newEntry(now: number, messageIds: string[]): string {
@@ -89,28 +123,36 @@ export class DeliveryOutbox {
     return entry;
   }
 
-  private async writeUntilTaken(entry: string, score: number): Promise<void> {
-    const giveUpAt = Date.now() + REWRITE_FOR_MS;
-    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
-      try {
-        await this.redis.zadd(OUTBOX, score, entry);
-        return;
-      } catch (err) {
-        if (Date.now() + wait > giveUpAt) {
-          this.logger.error(
-            `outbox entry not written: messages ${DeliveryOutbox.idsOf(entry).join(',')} reach other instances' ` +
-              `clients only when those catch up (${String(err)})`,
-          );
-          throw err;
-        }
-        await new Promise((resolve) => setTimeout(resolve, wait).unref());
-      }
+  private async write(entry: string, score: number): Promise<void> {
+    if (!this.unanswered.has(entry)) this.unanswered.set(entry, performance.now());
+    try {
+      await this.redis.zadd(OUTBOX, score, entry);
+    } catch (err) {
+      this.lastFailedWrite = performance.now();
+      throw err;
     }
   }
 
-  /** Whether the command connection is up, so that a write goes out at once. */
-  connected(): boolean {
-    return this.redis.status === 'ready';
+  private async writeUntilTaken(entry: string, score: number): Promise<void> {
+    const giveUpAt = Date.now() + REWRITE_FOR_MS;
+    try {
+      for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+        try {
+          return await this.write(entry, score);
+        } catch (err) {
+          if (Date.now() + wait > giveUpAt) {
+            this.logger.error(
+              `outbox entry not written: messages ${DeliveryOutbox.idsOf(entry).join(',')} reach other ` +
+                `instances' clients only when those catch up (${String(err)})`,
+            );
+            throw err;
+          }
+          await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        }
+      }
+    } finally {
+      this.unanswered.delete(entry);
+    }
   }
 
   /**

@@ -40,7 +40,7 @@ function setup() {
   );
   outbox.record.mockResolvedValue('entry-1');
   // Unless a test says otherwise, senders hold no rate-limit units here: every batch waits for Redis.
-  outbox.connected.mockReturnValue(true);
+  outbox.answering.mockReturnValue(true);
   limiter.takeHeld.mockReturnValue(false);
   const seqs = new Map<string, number>();
   const batches: NewMessage[][] = [];
@@ -143,9 +143,21 @@ describe('SendBatcher', () => {
     expect((t.events.emit.mock.calls[0] as [string, any])[1].delivery).toBe('entry-2');
   });
 
-  it('Redis not connected: the batch waits for its answers even when its senders hold units', async () => {
+  it('a failing statement on the path that did not wait: callers fail, units are refunded, the entry released', async () => {
     const t = setup();
-    t.outbox.connected.mockReturnValue(false);
+    t.limiter.takeHeld.mockReturnValue(true);
+    t.outbox.begin.mockReturnValue({ entry: 'entry-3', recorded: Promise.resolve() });
+    t.repo.insertBatch.mockRejectedValueOnce(new Error('Connection terminated'));
+    await expect(t.batcher.submit(send(chat(1), 'x'))).rejects.toThrow('Connection terminated');
+    await t.batcher.idle();
+    expect(t.outbox.release).toHaveBeenCalledWith('entry-3'); // it may have committed: a sweeper decides
+    expect(t.outbox.ack).not.toHaveBeenCalled();
+    expect(t.limiter.refund).toHaveBeenCalledWith(new Map([[ALICE, 1]]));
+  });
+
+  it('Redis not answering promptly: the batch waits for its answers even when its senders hold units', async () => {
+    const t = setup();
+    t.outbox.answering.mockReturnValue(false);
     t.limiter.takeHeld.mockReturnValue(true);
     expect((await t.batcher.submit(send(chat(1), 'a1'))).kind).toBe('inserted');
     expect(t.limiter.takeHeld).not.toHaveBeenCalled(); // no units spent on a batch that waits anyway

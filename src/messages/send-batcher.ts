@@ -144,9 +144,10 @@ export class SendBatcher {
     this.metrics.sendBatchSize.observe(batch.length);
     const wanted = countBySender(batch);
     const ids = batch.map((p) => p.send.id);
-    // Usually every sender holds the units it needs here (SendRateLimiter) and Redis is up: the outbox entry
-    // is written, the statement sent right after it, and neither waits for the other (DeliveryOutbox.begin).
-    if (this.outbox.connected() && this.rateLimiter.takeHeld(wanted)) {
+    // Usually every sender holds the units it needs here (SendRateLimiter) and Redis answers promptly: the
+    // outbox entry is written, the statement sent right after it, and neither waits for the other
+    // (DeliveryOutbox.begin).
+    if (this.outbox.answering() && this.rateLimiter.takeHeld(wanted)) {
       this.metrics.sendBatchPhase.observe({ phase: 'redis' }, 0);
       return this.storeAndSettle(batch, this.outbox.begin(ids).entry);
     }

@@ -203,8 +203,10 @@ export class RealtimeGateway
     // What is left of this instance in presence is swept once its heartbeat is stale; the clients that moved
     // are online elsewhere by then, so nobody flickers offline.
     this.presence.stop();
-    // Publications still unanswered are acknowledged with the rest once Redis answers them (for a while).
+    // Publications still unanswered are acknowledged with the rest once Redis answers them (for a while), and
+    // outbox entries Redis has not taken yet get their chance while the connection is still there.
     await Promise.race([Promise.allSettled(this.publishing), sleep(SWEEP_GRACE_MS)]);
+    await this.outbox.flushed(SWEEP_GRACE_MS);
     clearTimeout(this.ackTimer);
     this.ackPublished();
     await this.server?.close();
