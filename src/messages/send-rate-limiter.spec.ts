@@ -89,3 +89,26 @@ describe('SendRateLimiter', () => {
     expect(t.redis.takeMany).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('SendRateLimiter: takes in flight at once for one sender', () => {
+  it('bring one spare between them, not one each', async () => {
+    const redis = mockOf<RateLimiter>();
+    const limiter = new SendRateLimiter({ throttle: { sendPer10s: 30 } } as AppConfig, redis); // spare 3
+    let answer!: (v: { granted: number; resetsInMs: number }[]) => void;
+    redis.takeMany.mockImplementationOnce(() => new Promise((r) => (answer = r)));
+    redis.takeMany.mockResolvedValueOnce([{ granted: 1, resetsInMs: 9_000 }]);
+    // Two batches of Alice's (to two chats) at once: the first asks for 1 + 3, the second for 1 + 0.
+    const first = limiter.take(new Map([[ALICE, 1]]));
+    const second = limiter.take(new Map([[ALICE, 1]]));
+    answer([{ granted: 4, resetsInMs: 9_000 }]);
+    await Promise.all([first, second]);
+    expect(redis.takeMany.mock.calls.map(([buckets]) => buckets[0].count)).toEqual([4, 1]);
+    // What is held is that one spare: three sends, not four.
+    expect(limiter.takeHeld(new Map([[ALICE, 3]]))).toBe(true);
+    expect(limiter.takeHeld(new Map([[ALICE, 1]]))).toBe(false);
+    // Once no take is in flight, the next one asks for a spare again.
+    redis.takeMany.mockResolvedValueOnce([{ granted: 4, resetsInMs: 8_000 }]);
+    await limiter.take(new Map([[ALICE, 1]]));
+    expect(redis.takeMany.mock.calls[2][0][0].count).toBe(4);
+  });
+});

@@ -32,6 +32,8 @@ export type Grants = Map<string, { granted: number; retryAfterSec: number | null
 @Injectable()
 export class SendRateLimiter {
   private readonly held = new Map<string, Held>();
+  /** Spare units that takes in flight are asking Redis for, per sender. */
+  private readonly asking = new Map<string, number>();
   private nextPrune = 0;
 
   constructor(
@@ -67,16 +69,31 @@ export class SendRateLimiter {
     }
     if (short.length === 0) return grants;
     const limit = this.config.throttle.sendPer10s;
-    const spare = spareUnits(limit);
+    // Spare units up to spareUnits(limit) per sender, counting what is held and what takes in flight ask for:
+    // a sender's batches in flight at once (one per chat) would otherwise each bring a spare.
+    const spares = short.map((s) => {
+      const spare = Math.max(
+        0,
+        spareUnits(limit) - (this.held.get(s.sender)?.units ?? 0) - (this.asking.get(s.sender) ?? 0),
+      );
+      this.asking.set(s.sender, (this.asking.get(s.sender) ?? 0) + spare);
+      return spare;
+    });
     let answers;
     try {
       answers = await this.limiter.takeMany(
-        short.map((s) => ({ key: key(s.sender), limit, count: s.need + spare })),
+        short.map((s, i) => ({ key: key(s.sender), limit, count: s.need + spares[i] })),
         WINDOW_MS,
       );
     } catch (err) {
       for (const s of short) if (s.fromHeld) this.hold(s.sender, s.fromHeld, s.heldUntil);
       throw err;
+    } finally {
+      short.forEach((s, i) => {
+        const left = (this.asking.get(s.sender) ?? 0) - spares[i];
+        if (left > 0) this.asking.set(s.sender, left);
+        else this.asking.delete(s.sender);
+      });
     }
     short.forEach((s, i) => {
       const { granted, resetsInMs } = answers[i];
