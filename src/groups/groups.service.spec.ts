@@ -3,6 +3,7 @@ import { AccessService } from '../chats/access.service';
 import { ChatsRepository } from '../chats/chats.repository';
 import { MembershipService } from '../chats/membership.service';
 import { EventBus } from '../common/events';
+import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
 import { ChatViews } from '../inbox/chat-views';
@@ -54,7 +55,7 @@ function setup() {
   chats.insertGroupChat.mockResolvedValue(CHAT);
   groups.insert.mockResolvedValue({ id: 'g1', chatId: CHAT, name: 'Team', ownerId: OWNER } as never);
   messages.insertSystem.mockResolvedValue({ id: 'm1', chatId: CHAT, seq: 1 } as Message);
-  return { service, chats, views, events, outbox };
+  return { service, chats, views, events, outbox, groups, membership, access, limiter };
 }
 
 describe('GroupsService: the service message of a committed change always reaches the outbox’s hands', () => {
@@ -89,5 +90,69 @@ describe('GroupsService: the service message of a committed change always reache
     await expect(t.service.create(OWNER, 'Team', [BOB])).rejects.toBe(deadlock);
     expect(t.outbox.ack).toHaveBeenCalledWith(ENTRY);
     expect(t.outbox.release).not.toHaveBeenCalled();
+  });
+});
+
+describe('GroupsService: the invite budget is spent only by calls that put someone in', () => {
+  const CAROL = '00000000-0000-4000-8000-00000000000c';
+  const GROUP = { id: 'g1', chatId: CHAT, name: 'Team', creatorId: OWNER, createdAt: new Date() } as never;
+
+  function withGroup(members: { userId: string; role: 'owner' | 'admin' | 'member' }[]) {
+    const t = setup();
+    t.groups.findById.mockResolvedValue(GROUP);
+    t.groups.findAndLock.mockResolvedValue(GROUP);
+    t.membership.members.mockResolvedValue(members);
+    t.limiter.refund.mockResolvedValue(undefined);
+    t.outbox.ack.mockResolvedValue(undefined);
+    return t;
+  }
+
+  it("a plain member's call is not charged (the change refuses it)", async () => {
+    const t = withGroup([
+      { userId: OWNER, role: 'owner' },
+      { userId: BOB, role: 'member' },
+    ]);
+    t.chats.roles.mockResolvedValue(new Map([[BOB, 'member']]));
+    t.access.requireGroupRole.mockImplementation(() => {
+      throw new AppError('FORBIDDEN', 'Only the owner or an admin can do this');
+    });
+    await expect(t.service.addMembers(BOB, 'g1', [CAROL])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(t.limiter.take).not.toHaveBeenCalled();
+  });
+
+  it('naming members only is not charged', async () => {
+    const t = withGroup([
+      { userId: OWNER, role: 'owner' },
+      { userId: BOB, role: 'member' },
+    ]);
+    t.chats.roles.mockResolvedValue(
+      new Map<string, any>([
+        [OWNER, 'owner'],
+        [BOB, 'member'],
+      ]),
+    );
+    t.chats.addMembers.mockResolvedValue([]);
+    await t.service.addMembers(OWNER, 'g1', [BOB]);
+    expect(t.limiter.take).not.toHaveBeenCalled();
+  });
+
+  it('charged, then the change fails or finds everyone already in: the unit is given back', async () => {
+    const t = withGroup([{ userId: OWNER, role: 'owner' }]);
+    t.groups.findAndLock.mockRejectedValueOnce(new Error('a bug, not an outage'));
+    await expect(t.service.addMembers(OWNER, 'g1', [CAROL])).rejects.toThrow('a bug');
+    expect(t.limiter.take).toHaveBeenCalledTimes(1);
+    expect(t.limiter.refund).toHaveBeenCalledWith([`group-invites:${OWNER}`]);
+
+    // Carol joined through someone else between the check and the lock: nobody is added by this call.
+    t.chats.roles.mockResolvedValue(
+      new Map<string, any>([
+        [OWNER, 'owner'],
+        [CAROL, 'member'],
+      ]),
+    );
+    t.chats.addMembers.mockResolvedValue([]);
+    await t.service.addMembers(OWNER, 'g1', [CAROL]);
+    expect(t.limiter.take).toHaveBeenCalledTimes(2);
+    expect(t.limiter.refund).toHaveBeenCalledTimes(2);
   });
 });

@@ -49,7 +49,7 @@ export class GroupsService {
    */
   private async limitInvites(userId: string): Promise<void> {
     const wait = await this.limiter.take(
-      [{ key: `group-invites:${userId}`, limit: GROUP_INVITES_PER_MINUTE }],
+      [{ key: inviteKey(userId), limit: GROUP_INVITES_PER_MINUTE }],
       60_000,
     );
     if (wait !== null)
@@ -59,6 +59,30 @@ export class GroupsService {
         undefined,
         wait,
       );
+  }
+
+  /**
+   * Takes an invite unit when, by the cached members, the caller may add people and someone named is not in
+   * yet; a call that will be refused or changes nothing is not charged. Returns whether a unit was taken.
+   */
+  private async chargeInviteIfJoining(userId: string, groupId: string, ids: string[]): Promise<boolean> {
+    const group = await this.groups.findById(groupId);
+    if (!group) return false; // the change answers 404
+    const members = await this.membership.members(group.chatId);
+    const role = members.find((m) => m.userId === userId)?.role;
+    const isIn = new Set(members.map((m) => m.userId));
+    if (!role || role === 'member' || ids.every((id) => isIn.has(id))) return false;
+    await this.limitInvites(userId);
+    return true;
+  }
+
+  /** Gives back the unit of a call that put nobody in after all (its change failed, or all were members). */
+  private async refundInvite(userId: string): Promise<void> {
+    try {
+      await this.limiter.refund([inviteKey(userId)]);
+    } catch {
+      // Redis is away: the unit stays spent, at worst one too many for a minute.
+    }
   }
 
   async create(creatorId: string, name: string, memberIds: string[]): Promise<GroupDto> {
@@ -76,6 +100,9 @@ export class GroupsService {
         group: created,
         line: await say(chatId, { event: 'group_created', actorId: creatorId, name }),
       };
+    }).catch(async (err: unknown) => {
+      if (others.length) await this.refundInvite(creatorId);
+      throw err;
     });
     await this.afterCommit(line, () => this.announce(group.chatId, 'new', [creatorId, ...others]));
     return this.toDto(group);
@@ -112,6 +139,10 @@ export class GroupsService {
   async addMembers(userId: string, groupId: string, userIds: string[]): Promise<GroupDto> {
     const ids = [...new Set(userIds)];
     await this.users.requireExisting(ids);
+    // Only a call that puts someone in costs a unit: not one refused for the caller's role, nor one naming
+    // members only. Judged from the cached members, before the change (the change decides again under the
+    // group's lock): taken under that lock, the Redis call would hold up every send to the chat meanwhile.
+    const charged = await this.chargeInviteIfJoining(userId, groupId, ids);
     const { group, added, line } = await this.changeAndSay(async (tx, say) => {
       const locked = await this.lock(tx, groupId);
       const roles = await this.chats.roles(tx, locked.chatId, [userId, ...ids]);
@@ -119,14 +150,16 @@ export class GroupsService {
       const joining = ids.filter((id) => !roles.has(id));
       this.requireRoom(await this.chats.memberCount(tx, locked.chatId), joining.length);
       await this.requireConsent(userId, joining);
-      // Only a call that puts someone in costs a unit: not one refused above, nor one naming only members.
-      if (joining.length) await this.limitInvites(userId);
       const newcomers = await this.chats.addMembers(tx, locked.chatId, ids);
       if (newcomers.length === 0) return { group: locked, added: newcomers };
       await this.chats.touch(tx, locked.chatId);
       const event: SystemEvent = { event: 'members_added', actorId: userId, userIds: newcomers };
       return { group: locked, added: newcomers, line: await say(locked.chatId, event) };
+    }).catch(async (err: unknown) => {
+      if (charged) await this.refundInvite(userId);
+      throw err;
     });
+    if (charged && added.length === 0) await this.refundInvite(userId);
     await this.afterCommit(line, async () => {
       if (!added.length) return;
       await this.membership.invalidate(group.chatId);
@@ -309,6 +342,7 @@ const notFound = () => new AppError('GROUP_NOT_FOUND', 'Group not found');
 
 /** Calls per user and minute that put other people into a group (creating it with them, or adding them). */
 export const GROUP_INVITES_PER_MINUTE = 30;
+const inviteKey = (userId: string) => `group-invites:${userId}`;
 
 /** A service message stored in a membership change, and its outbox entry. */
 interface ServiceLine {
