@@ -464,7 +464,7 @@ describe('limits on the cheap floods', () => {
     const [owner, member, outsider] = await Promise.all(
       ['own', 'mem', 'out'].map((p) => registerUser(env.apiA, p)),
     );
-    const group = (await owner.api.post('/groups', { name: 'Team', memberIds: [member.id] })).body;
+    const group = (await owner.api.post('/groups', { name: 'Invites', memberIds: [member.id] })).body;
     const refused: number[] = [];
     const again: number[] = [];
     for (let i = 0; i < 31; i++) {

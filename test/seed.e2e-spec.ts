@@ -13,7 +13,8 @@ describe('seed', () => {
     const counts = async () =>
       (
         await db.query(`SELECT (SELECT count(*) FROM users WHERE username IN ('alice','bob','carol'))::int AS users,
-                               (SELECT count(*) FROM groups WHERE name = 'Team')::int AS groups,
+                               (SELECT count(*) FROM groups g JOIN users u ON u.id = g.creator_id
+                                 WHERE g.name = 'Team' AND u.username = 'carol')::int AS groups,
                                (SELECT count(*) FROM messages WHERE client_msg_id LIKE 'seed-%')::int AS messages`)
       )[0];
     // Two seeders at once, as two processes would (each its own context and connections), then once more.
