@@ -1,3 +1,5 @@
+import { REDIS_COMMAND_TIMEOUT_MS } from '../../src/redis/redis.module';
+import { SLOW_WRITE_MS } from '../../src/messages/delivery-outbox';
 import { TestUser } from '../support/http';
 import {
   checkStorage,
@@ -216,6 +218,77 @@ describe('Redis killed and restarted mid-load', () => {
       expect({ status: link.result.status, body: link.result.body }).toMatchObject({ status: 201 });
       expect(stackOf().worker?.running).toBe(true);
       expect(stackOf().worker?.name).toBe(workerName);
+    });
+
+    it('loses nothing, stores nothing twice, leaves no seq gap; every ack names a stored row', () => {
+      expectStorageGuarantees(report);
+    });
+
+    it('delivers every stored message live to the receivers, within 3 s of the recovery', () => {
+      expectLiveDelivery(report, driver, (m) => Math.max(m.createdAt, recoveredAt) + LIVE_AFTER_RECOVERY_MS);
+    });
+  });
+  /**
+   * Redis frozen with SIGSTOP for 6 s under load, then SIGCONT: its connections stay "ready" and nothing
+   * answers. While writes of the delivery outbox go unanswered, send batches must stop committing beside them
+   * (DeliveryOutbox.answering): a send made well into the stall is answered UNAVAILABLE, never stored, so that
+   * nothing committed rests on an instance alone for the length of a stall.
+   */
+  describe('Redis stalled (SIGSTOP) for 6 s mid-load', () => {
+    const STALL_MS = 6000;
+    let driver: LoadDriver;
+    let pauseAt = 0;
+    let resumeAt = 0;
+    let recoveredAt = 0;
+    let report: StorageReport;
+
+    beforeAll(async () => {
+      const stack = stackOf();
+      const [a, b] = stack.apis;
+      const pairs = await stack.pairs(20, 'rs');
+      driver = new LoadDriver({
+        pairs,
+        senderUrls: [a.url, b.url],
+        receiverUrls: [b.url],
+        rate: 100,
+        tag: 'redis-stall',
+      });
+      await driver.connect();
+      await driver.runFor(2500);
+      pauseAt = Date.now();
+      stack.redis.pause();
+      try {
+        await sleep(STALL_MS);
+      } finally {
+        resumeAt = Date.now();
+        stack.redis.resume();
+      }
+      recoveredAt = await waitForAllReady(stack);
+      await driver.runFor(2500);
+      await driver.finish(20_000);
+      await waitForDeliveries(stack, driver, Date.now() + LIVE_AFTER_RECOVERY_MS);
+      report = await checkStorage(stack, driver);
+    }, 150_000);
+    afterAll(() => {
+      stackOf.ifStarted()?.redis.resume();
+      printFigures('Redis SIGSTOP 6 s', {
+        ...loadFigures(report, driver),
+        recoveredAfterResumeMs: recoveredAt - resumeAt,
+      });
+      driver?.close();
+    });
+
+    it('stores no send made once outbox writes had gone unanswered for a while (answered before the stall ended)', () => {
+      // Sent after the first writes had waited SLOW_WRITE_MS (with a margin for batches already on their way),
+      // and answered while Redis was still stopped: those waited for Redis and timed out.
+      const late = driver.attempts.filter(
+        (x) =>
+          x.sentAt >= pauseAt + SLOW_WRITE_MS + 250 && x.sentAt <= resumeAt - REDIS_COMMAND_TIMEOUT_MS - 500,
+      );
+      expect(late.length).toBeGreaterThan(20);
+      const stored = late.filter((x) => x.outcome?.kind === 'ok').map(describeAttempt);
+      const wrong = late.filter((x) => x.outcome?.kind !== 'ok' && !isUnavailable(x)).map(describeAttempt);
+      expect(problems({ stored, wrong })).toEqual(noProblems(['stored', 'wrong']));
     });
 
     it('loses nothing, stores nothing twice, leaves no seq gap; every ack names a stored row', () => {

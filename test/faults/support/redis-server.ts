@@ -37,6 +37,15 @@ export class RedisServer {
     await this.proc?.kill();
   }
 
+  /** SIGSTOP: connections stay open and nothing answers (a stalled server, not a dead one). */
+  pause(): void {
+    this.proc?.signal('SIGSTOP');
+  }
+
+  resume(): void {
+    this.proc?.signal('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     if (this.running) await this.kill();
     this.restarts += 1;
