@@ -51,10 +51,11 @@ export class DeliveryOutbox {
    */
   private readonly ours = new Set<string>();
   private readonly logger = new Logger(DeliveryOutbox.name);
-  /** Entries written by begin() that Redis has not taken yet. */
-  private readonly recording = new Map<string, Promise<void>>();
-  /** Every entry being written (by begin() or record()), with performance.now() of its first write, oldest first. */
-  private readonly unanswered = new Map<string, number>();
+  /**
+   * Every entry being written (by begin() or record()) and not taken by Redis yet, oldest first: since when
+   * (performance.now() of its first write) and, for begin(), the promise of its being taken.
+   */
+  private readonly writing = new Map<string, { since: number; taken?: Promise<void> }>();
   private lastFailedWrite = -Infinity;
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
@@ -71,9 +72,7 @@ export class DeliveryOutbox {
     const now = Date.now();
     const entry = this.newEntry(now, messageIds);
     const recorded = this.writeUntilTaken(entry, now);
-    this.recording.set(entry, recorded);
-    const done = () => void this.recording.delete(entry);
-    recorded.then(done, done);
+    this.writing.get(entry)!.taken = recorded; // set by the first write, which is waiting for Redis now
     return { entry, recorded };
   }
 
@@ -87,7 +86,7 @@ export class DeliveryOutbox {
       this.ours.delete(entry);
       throw err;
     } finally {
-      this.unanswered.delete(entry);
+      this.writing.delete(entry);
     }
     return entry;
   }
@@ -102,16 +101,17 @@ export class DeliveryOutbox {
     if (this.redis.status !== 'ready') return false;
     const now = performance.now();
     if (now - this.lastFailedWrite < WAIT_AFTER_FAILED_WRITE_MS) return false;
-    const oldest = this.unanswered.values().next();
-    return oldest.done === true || now - oldest.value < SLOW_WRITE_MS;
+    const oldest = this.writing.values().next();
+    return oldest.done === true || now - oldest.value.since < SLOW_WRITE_MS;
   }
 
   /** Resolves once Redis has taken every entry written by begin(), or after `withinMs` (graceful shutdown). */
   async flushed(withinMs: number): Promise<void> {
-    if (this.recording.size === 0) return;
+    const taking = [...this.writing.values()].flatMap((w) => w.taken ?? []);
+    if (taking.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.recording.values()]),
+      Promise.allSettled(taking),
       new Promise((resolve) => (timer = setTimeout(resolve, withinMs))),
     ]);
     clearTimeout(timer);
@@ -124,7 +124,7 @@ export class DeliveryOutbox {
   }
 
   private async write(entry: string, score: number): Promise<void> {
-    if (!this.unanswered.has(entry)) this.unanswered.set(entry, performance.now());
+    if (!this.writing.has(entry)) this.writing.set(entry, { since: performance.now() });
     try {
       await this.redis.zadd(OUTBOX, score, entry);
     } catch (err) {
@@ -151,7 +151,7 @@ export class DeliveryOutbox {
         }
       }
     } finally {
-      this.unanswered.delete(entry);
+      this.writing.delete(entry);
     }
   }
 
@@ -170,18 +170,17 @@ export class DeliveryOutbox {
    */
   async ack(entries: string | string[], via: Redis = this.redis): Promise<void> {
     const list = typeof entries === 'string' ? [entries] : entries;
-    const written = list.filter((e) => !this.recording.has(e));
-    await Promise.all([
-      this.remove(written, via),
-      ...list
-        .filter((e) => this.recording.has(e))
-        .map((e) =>
-          this.recording.get(e)!.then(
-            () => this.remove([e], via),
-            () => void this.ours.delete(e), // never written: nothing to remove
-          ),
-        ),
-    ]);
+    const written: string[] = [];
+    const late: Promise<void>[] = [];
+    for (const e of list) {
+      const taken = this.writing.get(e)?.taken;
+      if (!taken) written.push(e);
+      else {
+        const never = () => void this.ours.delete(e); // Redis never took it: nothing to remove
+        late.push(taken.then(() => this.remove([e], via), never));
+      }
+    }
+    await Promise.all([this.remove(written, via), ...late]);
   }
 
   private async remove(list: string[], via: Redis): Promise<void> {
