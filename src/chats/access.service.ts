@@ -35,32 +35,43 @@ export class AccessService {
     if (authorId !== userId) throw new AppError('FORBIDDEN', 'Only the sender can change a message');
   }
 
-  /**
-   * Group role rules. `actor`/`target` are the roles read under the chat lock (undefined: not a member).
-   * Admins manage plain members; only the owner changes roles; nobody removes the owner (the owner may leave).
-   */
+  /** Throws the refusal of groupRoleRefusal, if any. */
   requireGroupRole(action: GroupAction, actor: MemberRole | undefined, target?: MemberRole): void {
-    if (!actor) throw new AppError('NOT_A_MEMBER', 'You are not a member of this group');
-    switch (action) {
-      case 'leave':
-        return;
-      case 'rename':
-      case 'addMembers':
-        if (!MANAGERS.includes(actor))
-          throw new AppError('FORBIDDEN', 'Only the owner or an admin can do this');
-        return;
-      case 'removeMember':
-        if (!target) throw new AppError('NOT_FOUND', 'That user is not a member of this group');
-        if (!MANAGERS.includes(actor))
-          throw new AppError('FORBIDDEN', 'Only the owner or an admin can remove members');
-        if (target === 'owner' || (actor === 'admin' && target === 'admin'))
-          throw new AppError('FORBIDDEN', `An ${actor} cannot remove the ${target}`);
-        return;
-      case 'setRole':
-        if (actor !== 'owner') throw new AppError('FORBIDDEN', 'Only the owner can change roles');
-        if (!target) throw new AppError('NOT_FOUND', 'That user is not a member of this group');
-        if (target === 'owner') throw new AppError('BAD_REQUEST', 'The owner cannot change their own role');
-        return;
-    }
+    const refusal = groupRoleRefusal(action, actor, target);
+    if (refusal) throw refusal;
+  }
+}
+
+/**
+ * Group role rules: why `actor` may not do `action` (to `target`), or null when it may. `actor`/`target` are
+ * the roles read under the chat lock (undefined: not a member). Admins manage plain members; only the owner
+ * changes roles; nobody removes the owner (the owner may leave).
+ */
+export function groupRoleRefusal(
+  action: GroupAction,
+  actor: MemberRole | undefined,
+  target?: MemberRole,
+): AppError | null {
+  if (!actor) return new AppError('NOT_A_MEMBER', 'You are not a member of this group');
+  switch (action) {
+    case 'leave':
+      return null;
+    case 'rename':
+    case 'addMembers':
+      return MANAGERS.includes(actor)
+        ? null
+        : new AppError('FORBIDDEN', 'Only the owner or an admin can do this');
+    case 'removeMember':
+      if (!target) return new AppError('NOT_FOUND', 'That user is not a member of this group');
+      if (!MANAGERS.includes(actor))
+        return new AppError('FORBIDDEN', 'Only the owner or an admin can remove members');
+      if (target === 'owner' || (actor === 'admin' && target === 'admin'))
+        return new AppError('FORBIDDEN', `An ${actor} cannot remove the ${target}`);
+      return null;
+    case 'setRole':
+      if (actor !== 'owner') return new AppError('FORBIDDEN', 'Only the owner can change roles');
+      if (!target) return new AppError('NOT_FOUND', 'That user is not a member of this group');
+      if (target === 'owner') return new AppError('BAD_REQUEST', 'The owner cannot change their own role');
+      return null;
   }
 }

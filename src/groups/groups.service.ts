@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
-import { AccessService } from '../chats/access.service';
+import { AccessService, groupRoleRefusal } from '../chats/access.service';
 import { ChatsRepository } from '../chats/chats.repository';
 import { MembershipService } from '../chats/membership.service';
 import { AppError } from '../common/app-error';
@@ -71,7 +71,7 @@ export class GroupsService {
     const members = await this.membership.members(group.chatId);
     const role = members.find((m) => m.userId === userId)?.role;
     const isIn = new Set(members.map((m) => m.userId));
-    if (!role || role === 'member' || ids.every((id) => isIn.has(id))) return false;
+    if (groupRoleRefusal('addMembers', role) || ids.every((id) => isIn.has(id))) return false;
     await this.limitInvites(userId);
     return true;
   }
