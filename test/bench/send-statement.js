@@ -12,7 +12,7 @@ const { randomUUID } = require('crypto');
 const { readFileSync } = require('fs');
 const { join } = require('path');
 const { Client, Pool } = require('pg');
-const { scratchDatabase } = require('./scratch-database');
+const { directChats, scratchDatabase } = require('./scratch-database');
 
 const dist = join(__dirname, '..', '..', 'dist');
 const { MessagesRepository } = require(join(dist, 'messages', 'messages.repository.js'));
@@ -41,24 +41,7 @@ async function run(mode, batchSize) {
   const db = new Client({ connectionString: DB.url });
   await db.connect();
   await db.query('TRUNCATE messages, send_fences, chat_members, chats, users CASCADE');
-  const users = Array.from({ length: 2000 }, () => randomUUID());
-  await db.query(
-    `INSERT INTO users (id, email, username, display_name, password_hash)
-     SELECT id, id || '@example.test', left(replace(id::text, '-', ''), 32), 'User', 'x' FROM unnest($1::uuid[]) id`,
-    [users],
-  );
-  const chats = Array.from({ length: 1000 }, (_, i) => ({
-    id: randomUUID(),
-    a: users[2 * i],
-    b: users[2 * i + 1],
-  }));
-  await db.query(`INSERT INTO chats (id, type) SELECT unnest($1::uuid[]), 'direct'`, [
-    chats.map((c) => c.id),
-  ]);
-  await db.query(`INSERT INTO chat_members (chat_id, user_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])`, [
-    chats.flatMap((c) => [c.id, c.id]),
-    chats.flatMap((c) => [c.a, c.b]),
-  ]);
+  const chats = await directChats(db, 1000);
   await db.query('VACUUM ANALYZE');
   await db.query('CHECKPOINT');
   await db.end();

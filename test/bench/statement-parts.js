@@ -9,7 +9,7 @@
 const { randomUUID } = require('crypto');
 const { join } = require('path');
 const { Client, Pool } = require('pg');
-const { scratchDatabase } = require('./scratch-database');
+const { directChats, scratchDatabase } = require('./scratch-database');
 
 const dist = join(__dirname, '..', '..', 'dist');
 const { SEND_BATCH_SQL } = require(join(dist, 'messages', 'messages.repository.js'));
@@ -36,23 +36,7 @@ const variants = {
       client_msg_id varchar(64) NOT NULL, text varchar(4096), created_at timestamptz NOT NULL DEFAULT now())`,
   );
   await db.query('CREATE INDEX ON baseline_messages (chat_id, seq)'); // as test/bench/run.ts makes it
-  const users = Array.from({ length: 2000 }, () => randomUUID());
-  await db.query(
-    `INSERT INTO users (id, email, username, display_name, password_hash) SELECT id, id || '@example.test', left(replace(id::text, '-', ''), 32), 'User', 'x' FROM unnest($1::uuid[]) id`,
-    [users],
-  );
-  const chats = Array.from({ length: 1000 }, (_, i) => ({
-    id: randomUUID(),
-    a: users[2 * i],
-    b: users[2 * i + 1],
-  }));
-  await db.query(`INSERT INTO chats (id, type) SELECT unnest($1::uuid[]), 'direct'`, [
-    chats.map((c) => c.id),
-  ]);
-  await db.query(`INSERT INTO chat_members (chat_id, user_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])`, [
-    chats.flatMap((c) => [c.id, c.id]),
-    chats.flatMap((c) => [c.a, c.b]),
-  ]);
+  const chats = await directChats(db, 1000);
   await db.query('VACUUM ANALYZE');
   await db.end();
   const pool = new Pool({ ...sendPoolOptions(DB.url, 5000), max: 1 });
