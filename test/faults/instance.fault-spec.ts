@@ -13,7 +13,7 @@ import {
 import { Attempt, describeAttempt, isUnavailable, LoadDriver } from './support/load-driver';
 import { Exit } from './support/managed-process';
 import { describeProbe, ProbeLoop, ProbeResult, summarize } from './support/probes';
-import { sleep, within } from './support/scenario';
+import { sleep, warmLoad, within } from './support/scenario';
 import { useFaultStack } from './support/stack';
 
 const LIVE_BOUND_MS = 2000;
@@ -30,19 +30,9 @@ describe('an API instance going away mid-load', () => {
   const stackOf = useFaultStack({ apis: 2, env: { SHUTDOWN_DRAIN_MS: String(DRAIN_MS) } });
 
   const loadOn = async (tag: string) => {
-    const [a, b] = stackOf().apis;
+    const [a] = stackOf().apis;
     if (!a.proc.running) await stackOf().startApi(a.name);
-    const pairs = await stackOf().pairs(20, tag);
-    const driver = new LoadDriver({
-      pairs,
-      senderUrls: [stackOf().apis[0].url, b.url],
-      receiverUrls: [b.url],
-      rate: 150,
-      tag,
-    });
-    await driver.connect();
-    await driver.runFor(2500);
-    return driver;
+    return warmLoad(stackOf(), tag, { rate: 150 });
   };
 
   describe('killed with SIGKILL', () => {

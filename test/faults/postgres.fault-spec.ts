@@ -11,7 +11,7 @@ import {
 } from './support/guarantees';
 import { describeAttempt, isUnavailable, LoadDriver } from './support/load-driver';
 import { describeProbe, isContract503, probe, ProbeLoop, ProbeResult, summarize } from './support/probes';
-import { restProber, sleep } from './support/scenario';
+import { restProber, sleep, warmLoad } from './support/scenario';
 import { useFaultStack, waitForAllReady } from './support/stack';
 
 const STATEMENT_TIMEOUT_MS = 2000;
@@ -42,18 +42,9 @@ describe('PostgreSQL restarted or stalled mid-load', () => {
     let report: StorageReport;
 
     beforeAll(async () => {
-      const [a, b] = stackOf().apis;
+      const [a] = stackOf().apis;
       const prober = await restProber(stackOf(), mode.slice(0, 4));
-      const pairs = await stackOf().pairs(20, `p${mode[0]}`);
-      driver = new LoadDriver({
-        pairs,
-        senderUrls: [a.url, b.url],
-        receiverUrls: [b.url],
-        rate: 100,
-        tag: `pg${mode}`,
-      });
-      await driver.connect();
-      await driver.runFor(2500);
+      driver = await warmLoad(stackOf(), `p${mode[0]}`);
 
       const probes = new ProbeLoop(prober.targets(a), 200);
       await sleep(300);
@@ -146,18 +137,9 @@ describe('PostgreSQL restarted or stalled mid-load', () => {
 
     beforeAll(async () => {
       const stack = stackOf();
-      const [a, b] = stack.apis;
+      const [a] = stack.apis;
       const prober = await restProber(stack, 'stall');
-      const pairs = await stack.pairs(20, 'st');
-      driver = new LoadDriver({
-        pairs,
-        senderUrls: [a.url, b.url],
-        receiverUrls: [b.url],
-        rate: 100,
-        tag: 'stall',
-      });
-      await driver.connect();
-      await driver.runFor(2500);
+      driver = await warmLoad(stack, 'st');
 
       const probes = new ProbeLoop(prober.targets(a), 150);
       await sleep(300);

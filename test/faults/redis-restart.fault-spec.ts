@@ -23,7 +23,7 @@ import {
   summarize,
   tryConnect,
 } from './support/probes';
-import { sleep } from './support/scenario';
+import { sleep, warmLoad } from './support/scenario';
 import { useFaultStack, waitForAllReady } from './support/stack';
 
 const OUTAGE_MS = 3500;
@@ -82,16 +82,7 @@ describe('Redis killed and restarted mid-load', () => {
       const linkBefore = await alice.api.post('/telegram/link');
       if (linkBefore.status !== 201)
         throw new Error(`linking does not work even before the fault: ${linkBefore.status}`);
-      const pairs = await stack.pairs(20, aof ? 'ra' : 'rn');
-      driver = new LoadDriver({
-        pairs,
-        senderUrls: [a.url, b.url],
-        receiverUrls: [b.url],
-        rate: 100,
-        tag: aof ? 'aof' : 'noaof',
-      });
-      await driver.connect();
-      await driver.runFor(2500);
+      driver = await warmLoad(stack, aof ? 'ra' : 'rn');
 
       const token = alice.accessToken;
       const probes = new ProbeLoop(
@@ -244,17 +235,7 @@ describe('Redis killed and restarted mid-load', () => {
 
     beforeAll(async () => {
       const stack = stackOf();
-      const [a, b] = stack.apis;
-      const pairs = await stack.pairs(20, 'rs');
-      driver = new LoadDriver({
-        pairs,
-        senderUrls: [a.url, b.url],
-        receiverUrls: [b.url],
-        rate: 100,
-        tag: 'redis-stall',
-      });
-      await driver.connect();
-      await driver.runFor(2500);
+      driver = await warmLoad(stack, 'rs');
       pauseAt = Date.now();
       stack.redis.pause();
       try {

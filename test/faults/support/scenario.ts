@@ -1,4 +1,5 @@
 import { TestUser } from '../../support/http';
+import { LoadDriver } from './load-driver';
 import { ProbeTarget } from './probes';
 import { ApiInstance, FaultStack } from './stack';
 
@@ -34,6 +35,29 @@ export async function restProber(
       { name: 'ready', url: `${via.url}/api/health/ready` },
     ],
   };
+}
+
+/**
+ * The load every scenario runs its fault under: 20 sender/receiver pairs, senders on `senders` (default: the
+ * first two instances), receivers on the second instance, `rate` messages a second; connected and warmed up
+ * for 2.5 s before it is returned.
+ */
+export async function warmLoad(
+  stack: FaultStack,
+  tag: string,
+  { rate = 100, senders = stack.apis.slice(0, 2) }: { rate?: number; senders?: ApiInstance[] } = {},
+): Promise<LoadDriver> {
+  const pairs = await stack.pairs(20, tag);
+  const driver = new LoadDriver({
+    pairs,
+    senderUrls: senders.map((api) => api.url),
+    receiverUrls: [stack.apis[1].url],
+    rate,
+    tag,
+  });
+  await driver.connect();
+  await driver.runFor(2500);
+  return driver;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
